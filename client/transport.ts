@@ -1,0 +1,107 @@
+import { create, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { grpcMethodDefinition } from "./grpc-definition.js";
+import { FabricError, fromGrpcStatus } from "./errors.js";
+import type { CallOptions } from "./types.js";
+
+export interface TransportOptions {
+  /** host:port of a fabric server. Default 127.0.0.1:50051. */
+  address?: string;
+  /** Default insecure (plain text on loopback); see README for TLS and mTLS. */
+  credentials?: grpc.ChannelCredentials;
+  /** Deadline for each unary call unless the call says otherwise. Default 5,000 ms. */
+  timeoutMs?: number;
+  /** Sent as `authorization: Bearer <token>` on every call. */
+  token?: string;
+  channelOptions?: grpc.ChannelOptions;
+}
+
+/** Unary and server-streaming calls typed from protobuf-es descriptors, errors as FabricError. */
+export interface Transport {
+  unary<I extends DescMessage, O extends DescMessage>(
+    method: DescMethod & { input: I; output: O },
+    request: MessageInitShape<I>,
+    options?: CallOptions,
+  ): Promise<MessageShape<O>>;
+  serverStream<I extends DescMessage, O extends DescMessage>(
+    method: DescMethod & { input: I; output: O },
+    request: MessageInitShape<I>,
+    options?: CallOptions,
+  ): AsyncIterable<MessageShape<O>>;
+  readonly defaultTimeoutMs: number;
+  close(): void;
+}
+
+/** The client side of the protobuf-es ⇄ grpc-js bridge: one channel, one place that maps errors. */
+export function createTransport(options: TransportOptions = {}): Transport {
+  const client = new grpc.Client(
+    options.address ?? "127.0.0.1:50051",
+    options.credentials ?? grpc.credentials.createInsecure(),
+    options.channelOptions ?? {},
+  );
+  const defaultTimeoutMs = options.timeoutMs ?? 5000;
+  const metadata = () => {
+    const md = new grpc.Metadata();
+    if (options.token) md.set("authorization", `Bearer ${options.token}`);
+    return md;
+  };
+  return {
+    defaultTimeoutMs,
+    unary(method, request, callOptions = {}) {
+      const def = grpcMethodDefinition(method);
+      const message = create(method.input, request);
+      return new Promise((resolve, reject) => {
+        if (callOptions.signal?.aborted) return reject(new FabricError("CANCELLED", "call cancelled"));
+        const call = client.makeUnaryRequest(
+          def.path,
+          def.requestSerialize,
+          def.responseDeserialize,
+          message,
+          metadata(),
+          { deadline: Date.now() + (callOptions.timeoutMs ?? defaultTimeoutMs) },
+          (err, response) => {
+            callOptions.signal?.removeEventListener("abort", onAbort);
+            if (err) reject(toFabricError(err));
+            else resolve(response as never);
+          },
+        );
+        const onAbort = () => call.cancel();
+        callOptions.signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    },
+    serverStream(method, request, callOptions = {}) {
+      const def = grpcMethodDefinition(method);
+      const message = create(method.input, request);
+      return {
+        async *[Symbol.asyncIterator]() {
+          const call = client.makeServerStreamRequest(
+            def.path,
+            def.requestSerialize,
+            def.responseDeserialize,
+            message,
+            metadata(),
+            callOptions.timeoutMs ? { deadline: Date.now() + callOptions.timeoutMs } : {},
+          );
+          const onAbort = () => call.cancel();
+          callOptions.signal?.addEventListener("abort", onAbort, { once: true });
+          try {
+            for await (const response of call) yield response as never;
+          } catch (e) {
+            if (callOptions.signal?.aborted) return;
+            throw toFabricError(e);
+          } finally {
+            callOptions.signal?.removeEventListener("abort", onAbort);
+            call.cancel();
+          }
+        },
+      };
+    },
+    close: () => client.close(),
+  };
+}
+
+function toFabricError(e: unknown): FabricError {
+  const err = e as Partial<grpc.ServiceError>;
+  if (typeof err.code === "number") return new FabricError(fromGrpcStatus(err.code), err.details || err.message || "call failed", { cause: e });
+  return FabricError.from(e);
+}

@@ -1,0 +1,76 @@
+import * as grpc from "@grpc/grpc-js";
+import { ContextService } from "../client/gen/cachefabric/v1/context_pb.js";
+import { ExecutionService } from "../client/gen/cachefabric/v1/execution_pb.js";
+import { SearchService } from "../client/gen/cachefabric/v1/search_pb.js";
+import type { Fabric } from "../client/types.js";
+import { addService, type AdapterHooks } from "./grpc/adapter.js";
+import { contextServiceHandlers } from "./grpc/context-service.js";
+import { executionServiceHandlers } from "./grpc/execution-service.js";
+import { searchServiceHandlers } from "./grpc/search-service.js";
+
+export interface FabricServerOptions {
+  fabric: Fabric;
+  /** host:port; port 0 picks a free port. Default 127.0.0.1:50051. */
+  listen?: string;
+  credentials?: grpc.ServerCredentials;
+  maxMessageBytes?: number;
+  hooks?: Omit<AdapterHooks, "shutdownSignal">;
+  /** Extra grpc-js channel options (keepalive, ...). */
+  channelOptions?: grpc.ChannelOptions;
+  /** Registers more services (health, reflection) on the same server. */
+  extraServices?: (server: grpc.Server) => void;
+}
+
+export interface FabricServer {
+  readonly server: grpc.Server;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** host:port a client can dial. */
+  readonly address: string;
+  /**
+   * Graceful stop: new calls are refused, open streams end with UNAVAILABLE (clients reconnect
+   * elsewhere), unary calls in flight finish; after `graceMs` whatever is left is cut off.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/** Serves the fabric's three services over gRPC. */
+export async function startFabricServer(options: FabricServerOptions): Promise<FabricServer> {
+  const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+    ...options.channelOptions,
+  });
+  const shutdownController = new AbortController();
+  const hooks: AdapterHooks = { ...options.hooks, shutdownSignal: shutdownController.signal };
+  addService(server, ContextService, contextServiceHandlers(options.fabric), hooks);
+  addService(server, SearchService, searchServiceHandlers(options.fabric), hooks);
+  addService(server, ExecutionService, executionServiceHandlers(options.fabric), hooks);
+  options.extraServices?.(server);
+
+  const listen = options.listen ?? "127.0.0.1:50051";
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(listen, options.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  const host = listen.slice(0, listen.lastIndexOf(":"));
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    port,
+    address: `${host}:${port}`,
+    shutdown(graceMs = 10_000) {
+      stopping ??= new Promise<void>((resolve) => {
+        shutdownController.abort();
+        const timer = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { parsers, type Setting } from "./config.js";
+
+/** The server's own settings: where it listens, what it stores, how much it accepts. */
+export const SERVER_SETTINGS = {
+  listen: {
+    env: "FABRIC_LISTEN",
+    flag: "listen",
+    description: "Address to serve gRPC on (host:port; port 0 picks a free one).",
+    default: "127.0.0.1:50051",
+    parse: parsers.string,
+  },
+  store: {
+    env: "FABRIC_STORE",
+    flag: "store",
+    description: "Context store: `memory` (development, nothing persisted) or `redis` (production).",
+    default: "memory" as "memory" | "redis",
+    parse: parsers.oneOf("memory", "redis"),
+  },
+  maxValueBytes: {
+    env: "FABRIC_MAX_VALUE_BYTES",
+    flag: "max-value-bytes",
+    description: "Largest context value accepted, as JSON bytes.",
+    default: 1024 * 1024,
+    parse: parsers.int(1, 64 * 1024 * 1024),
+  },
+  maxMessageBytes: {
+    env: "FABRIC_MAX_MESSAGE_BYTES",
+    flag: "max-message-bytes",
+    description: "Largest gRPC message received or sent, in bytes (a Batch carries many values).",
+    default: 16 * 1024 * 1024,
+    parse: parsers.int(1024, 1024 * 1024 * 1024),
+  },
+  historySize: {
+    env: "FABRIC_HISTORY_SIZE",
+    flag: "history-size",
+    description: "Changes retained for watch resumption (memory store; the Redis stream length for Redis).",
+    default: 10_000,
+    parse: parsers.int(1, 100_000_000),
+  },
+  shutdownGraceMs: {
+    env: "FABRIC_SHUTDOWN_GRACE_MS",
+    flag: "shutdown-grace-ms",
+    description: "On SIGTERM/SIGINT, how long in-flight calls may take before they are cut off.",
+    default: 10_000,
+    parse: parsers.int(0, 3_600_000),
+  },
+} satisfies Record<string, Setting<unknown>>;
