@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * A real redis-server for one test file: its own free port and data folder, so no state is shared
+ * between test files. `kill`/`start` let durability and outage tests stop it the hard way and bring
+ * it back on the same port and data.
+ */
+export interface RedisProcess {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  /** Starts it again (same port, same data folder) after kill/stop. */
+  start(): Promise<void>;
+  /** Sends a signal (default SIGKILL) and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops it and removes its data folder. */
+  stop(): Promise<void>;
+}
+
+export interface RedisOptions {
+  /** `appendonly yes` + `appendfsync always`: every acknowledged write is on disk. */
+  durable?: boolean;
+  extraArgs?: string[];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "cf-redis-"));
+  let child: ChildProcess | undefined;
+  const args = [
+    "--port", String(port),
+    "--bind", "127.0.0.1",
+    "--dir", dir,
+    "--save", "",
+    "--appendonly", options.durable ? "yes" : "no",
+    ...(options.durable ? ["--appendfsync", "always"] : []),
+    "--logfile", "",
+    "--loglevel", "warning",
+    ...(options.extraArgs ?? []),
+  ];
+  const proc: RedisProcess = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async start() {
+      child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "inherit"] });
+      child.unref();
+      await waitForPing(port, 10_000);
+    },
+    async kill(signal = "SIGKILL") {
+      const c = child;
+      child = undefined;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once("exit", () => resolve());
+        c.kill(signal);
+      });
+    },
+    async stop() {
+      await proc.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await proc.start();
+  return proc;
+}
+
+async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ping(port)) return;
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once("error", () => done(false));
+    socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
+    socket.once("data", (d) => done(d.toString().startsWith("+PONG")));
+  });
+}
