@@ -1,0 +1,137 @@
+/**
+ * Dynamic batching of concurrent embed calls. A model run costs much less per text in a batch than
+ * alone, and callers (the indexer, search requests) arrive independently, so texts from all calls
+ * wait in one queue and are run together.
+ *
+ * Invariants:
+ * - At most one batch runs at a time: on a small machine a second concurrent run only competes for
+ *   the same cores, while waiting lets the next batch grow.
+ * - A batch holds at most `maxBatch` texts, so one run (and the tokenisation before it) stays short.
+ * - From idle, the first text waits at most `batchWindowMs` for company; texts that queued while a
+ *   batch ran go as soon as it ends.
+ * - At most `maxQueue` texts wait (not counting the running batch). A call that would exceed it is
+ *   rejected whole with RESOURCE_EXHAUSTED and nothing of it is queued: callers learn about overload
+ *   at once instead of waiting ever longer. A single call larger than `maxQueue` is always rejected;
+ *   callers with many texts send them in chunks.
+ * - Every call settles: with its vectors in input order, or with the error of the first batch of its
+ *   texts that failed (its remaining texts are then dropped from the queue).
+ */
+import { FabricError } from "../../core/errors.js";
+
+export interface BatcherOptions {
+  batchWindowMs: number;
+  maxBatch: number;
+  maxQueue: number;
+}
+
+interface Request {
+  results: Float32Array[];
+  remaining: number;
+  settled: boolean;
+  resolve(v: Float32Array[]): void;
+  reject(e: unknown): void;
+}
+
+interface Item {
+  text: string;
+  request: Request;
+  index: number;
+}
+
+export class DynamicBatcher {
+  private queue: Item[] = [];
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private runs = 0;
+
+  constructor(
+    private readonly runBatch: (texts: string[]) => Promise<Float32Array[]>,
+    private readonly options: BatcherOptions,
+  ) {}
+
+  /** Texts waiting for a run (the running batch excluded): the queue depth metric. */
+  get pendingCount(): number {
+    return this.queue.length;
+  }
+
+  /** Model runs so far; with batching this grows slower than the number of texts. */
+  get runCount(): number {
+    return this.runs;
+  }
+
+  submit(texts: readonly string[]): Promise<Float32Array[]> {
+    if (this.closed) return Promise.reject(new FabricError("UNAVAILABLE", "embedder is closed"));
+    if (texts.length === 0) return Promise.resolve([]);
+    if (this.queue.length + texts.length > this.options.maxQueue) {
+      return Promise.reject(
+        new FabricError(
+          "RESOURCE_EXHAUSTED",
+          `embedding queue is full: ${this.queue.length} texts waiting, ${texts.length} more would exceed the limit of ${this.options.maxQueue}`,
+        ),
+      );
+    }
+    return new Promise<Float32Array[]>((resolve, reject) => {
+      const request: Request = { results: new Array(texts.length), remaining: texts.length, settled: false, resolve, reject };
+      texts.forEach((text, index) => this.queue.push({ text, request, index }));
+      this.schedule();
+    });
+  }
+
+  /** Rejects everything still queued, waits for the running batch, and refuses new calls. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const dropped = this.queue;
+    this.queue = [];
+    for (const item of dropped) this.fail(item.request, new FabricError("UNAVAILABLE", "embedder is closed"));
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.running) return; // the running batch starts the next one when it ends
+    if (this.queue.length >= this.options.maxBatch) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.batchWindowMs);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.running || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    this.runs++;
+    this.running = this.execute(batch).finally(() => {
+      this.running = undefined;
+      if (this.queue.length > 0 && !this.closed) this.flush();
+    });
+  }
+
+  private async execute(batch: Item[]): Promise<void> {
+    let vectors: Float32Array[];
+    try {
+      vectors = await this.runBatch(batch.map((i) => i.text));
+      if (vectors.length !== batch.length) throw new Error(`model returned ${vectors.length} vectors for ${batch.length} texts`);
+    } catch (e) {
+      const failed = new Set(batch.map((i) => i.request));
+      for (const r of failed) this.fail(r, e);
+      this.queue = this.queue.filter((i) => !failed.has(i.request));
+      return;
+    }
+    batch.forEach((item, k) => {
+      const r = item.request;
+      if (r.settled) return;
+      r.results[item.index] = vectors[k]!;
+      if (--r.remaining === 0) {
+        r.settled = true;
+        r.resolve(r.results);
+      }
+    });
+  }
+
+  private fail(r: Request, e: unknown): void {
+    if (r.settled) return;
+    r.settled = true;
+    r.reject(e);
+  }
+}
