@@ -21,8 +21,23 @@ const SCOPE_TO_PB: Record<Scope, PbScope> = {
   USER: PbScope.USER,
 };
 
-export function scopeToPb(scope: Scope | undefined): PbScope {
-  return scope === undefined ? PbScope.UNSPECIFIED : SCOPE_TO_PB[scope];
+/** undefined → UNSPECIFIED (the server applies its default); a name that is not a scope is INVALID_ARGUMENT. */
+export function scopeToPb(scope: Scope | undefined, field = "scope"): PbScope {
+  if (scope === undefined || scope === null) return PbScope.UNSPECIFIED;
+  if (!Object.prototype.hasOwnProperty.call(SCOPE_TO_PB, scope)) {
+    throw FabricError.invalid(field, `must be one of ${Object.keys(SCOPE_TO_PB).join(", ")}`);
+  }
+  return SCOPE_TO_PB[scope];
+}
+
+/** Metadata must be string → string on the wire; anything else is refused before sending. */
+export function metadataToPb(metadata: Record<string, string> | undefined, field = "metadata"): Record<string, string> {
+  if (metadata === undefined || metadata === null) return {};
+  if (typeof metadata !== "object" || Array.isArray(metadata)) throw FabricError.invalid(field, "must be an object of string values");
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== "string") throw FabricError.invalid(`${field}.${k}`, "must be a string");
+  }
+  return metadata;
 }
 
 /** UNSPECIFIED → undefined (the API's default applies); an unknown number is INVALID_ARGUMENT. */

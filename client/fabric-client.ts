@@ -1,6 +1,6 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
-  contextFromPb, fromBig, scopeFromPb, scopeToPb, secondsToPb, valueToPb,
+  contextFromPb, fromBig, metadataToPb, scopeFromPb, scopeToPb, secondsToPb, valueToPb,
 } from "./convert.js";
 import { FabricError } from "./errors.js";
 import { executionCalls, type ExecutionCalls } from "./executions.js";
@@ -171,7 +171,7 @@ function setRequest(input: SetContextInput) {
     key: input.key,
     scope: scopeToPb(input.scope),
     value,
-    metadata: input.metadata ?? {},
+    metadata: metadataToPb(input.metadata),
     ttl: secondsToPb(input.ttl),
     ifRevision: toInt64(input.ifRevision, "if_revision"),
   };
