@@ -57,6 +57,11 @@ describe("WordPieceTokenizer", () => {
     expect(tok.maxLength).toBe(16);
   });
 
+  it("reads only as much of a huge text as its tokens can use", () => {
+    expect(tokens("the cat " + "x".repeat(1_000_000))).toEqual(["[CLS]", "the", "cat", "[UNK]", "[SEP]"]);
+    expect(tok.encode("the mat ".repeat(200_000)).ids).toEqual(tok.encode("the mat ".repeat(20)).ids);
+  });
+
   it("defaults to 256 tokens without a truncation setting", () => {
     expect(new WordPieceTokenizer({ ...base, truncation: null }).maxLength).toBe(DEFAULT_MAX_SEQUENCE_LENGTH);
     expect(DEFAULT_MAX_SEQUENCE_LENGTH).toBe(256);

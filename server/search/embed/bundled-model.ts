@@ -24,7 +24,7 @@ export const BUNDLED_MODEL_NAME = "use-lite";
 /** USE-lite's output dimension. */
 export const BUNDLED_MODEL_DIMENSION = 512;
 /** Bump when the converter's output changes, so caches made by an older converter are redone. */
-export const CONVERTER_VERSION = 1;
+export const CONVERTER_VERSION = 2;
 
 const MODEL_FILE = "model.onnx";
 const MANIFEST_FILE = "manifest.json";

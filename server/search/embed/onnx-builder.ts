@@ -20,7 +20,11 @@ export function elemTypeCode(t: ElemType): number {
   return ELEM[t];
 }
 
-export type AttrValue = number | string | number[] | { floats: number[] } | { tensor: onnx.ITensorProto };
+/**
+ * An attribute value. A plain number is an INT when it is an integer and a FLOAT otherwise; use
+ * `{ float }` for a float that happens to be whole.
+ */
+export type AttrValue = number | string | number[] | { float: number } | { floats: number[] } | { tensor: onnx.ITensorProto };
 
 /** A dimension of a graph input/output: a fixed size or a symbolic name. */
 export type Dim = number | string;
@@ -62,6 +66,7 @@ function makeAttr(name: string, value: AttrValue): onnx.IAttributeProto {
   }
   if (typeof value === "string") return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
+  if ("float" in value) return { name, type: T.FLOAT, f: value.float };
   if ("floats" in value) return { name, type: T.FLOATS, floats: value.floats };
   return { name, type: T.TENSOR, t: value.tensor };
 }

@@ -99,42 +99,32 @@ export class SentencePieceTokenizer {
 
   private viterbi(symbols: readonly string[]): number[] {
     const n = symbols.length;
-    // Lattice: for each end position, the candidate pieces ending there, in ascending start order
-    // (the order the original visits them in, which decides ties).
-    const endStart: number[][] = Array.from({ length: n + 1 }, () => []);
-    const endScore: number[][] = Array.from({ length: n + 1 }, () => []);
-    const endId: number[][] = Array.from({ length: n + 1 }, () => []);
+    // best[e]: score of the best segmentation of symbols[0, e); words[e]: id of its last piece.
+    // Candidates are relaxed start by start, so each end sees its candidates in ascending start
+    // order (shorter-to-longer end within a start), exactly the order in which the original visits
+    // its lattice; with its tie rule (>=) and its "0 means unset" rule that order decides ties.
+    // best[i] is final when start i is processed: every piece ending at i starts before i.
+    const best = new Float64Array(n + 1);
+    const words = new Int32Array(n + 1);
+    const relax = (end: number, score: number, id: number): void => {
+      if (best[end] === 0 || score >= best[end]!) {
+        best[end] = score;
+        words[end] = id;
+      }
+    };
     for (let i = 0; i < n; i++) {
       let node = this.root.children.get(symbols[i]!);
       let matched = false;
       for (let j = i; node; ) {
         if (node.id >= 0) {
-          endStart[j + 1]!.push(i);
-          endScore[j + 1]!.push(node.score);
-          endId[j + 1]!.push(node.id);
+          relax(j + 1, node.score + best[i]!, node.id);
           matched = true;
         }
         if (++j >= n) break;
         node = node.children.get(symbols[j]!);
       }
-      if (!matched) {
-        endStart[i + 1]!.push(i);
-        endScore[i + 1]!.push(0);
-        endId[i + 1]!.push(UNKNOWN_ID);
-      }
-    }
-
-    const best = new Float64Array(n + 1);
-    const words = new Int32Array(n + 1);
-    for (let end = 0; end <= n; end++) {
-      const starts = endStart[end]!;
-      for (let k = 0; k < starts.length; k++) {
-        const score = endScore[end]![k]! + best[starts[k]!]!;
-        if (best[end] === 0 || score >= best[end]!) {
-          best[end] = score;
-          words[end] = endId[end]![k]!;
-        }
-      }
+      // No piece starts here: one unknown token (score 0) for this one code point.
+      if (!matched) relax(i + 1, best[i]!, UNKNOWN_ID);
     }
 
     const reversed: number[] = [];
@@ -153,5 +143,6 @@ export class SentencePieceTokenizer {
 
 /** How much raw text to look at for `maxTokens` tokens: generous, so only pathological inputs are cut. */
 function rawLimit(maxTokens: number): number {
-  return Math.max(4096, maxTokens * 64);
+  // A piece is at most 16 symbols in the USE vocabulary, so 128 tokens span at most ~2K symbols.
+  return Math.max(2048, maxTokens * 32);
 }

@@ -236,7 +236,8 @@ export function convertTfGraphToOnnx(model: TfGraphModel, options: ConvertOption
         break;
       }
       case "Reshape":
-        out(n, g.op("Reshape", [a.name, b.name]), a.type, b.constant ? b.constant.data.length : undefined);
+        // allowzero: a 0 in the shape means a zero-sized dim, as in TF (ONNX's default copies the input dim).
+        out(n, g.op("Reshape", [a.name, b.name], { allowzero: 1 }), a.type, b.constant ? b.constant.data.length : undefined);
         break;
       case "ExpandDims": {
         const axis = constOf(b, n, "axis");

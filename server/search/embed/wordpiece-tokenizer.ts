@@ -185,9 +185,15 @@ export class WordPieceTokenizer {
     return new WordPieceTokenizer(JSON.parse(text) as TokenizerJson);
   }
 
-  /** Ids with special tokens, truncated (on the right) to `maxLength`. */
+  /**
+   * Ids with special tokens, truncated (on the right) to `maxLength`. Only the first
+   * `maxLength * 128` characters are read, so a huge text costs no more than the tokens it can keep
+   * (the rest could only matter after runs of over 128 ignorable characters per kept token).
+   */
   encode(text: string): Encoding {
     const budget = this.maxLength - this.special.prefix.length - this.special.suffix.length;
+    const limit = this.maxLength * 128;
+    if (text.length > limit) text = text.slice(0, /[\uD800-\uDBFF]/.test(text[limit - 1]!) ? limit - 1 : limit);
     const ids: number[] = [];
     for (const word of bertPreTokenize(this.normalize(text))) {
       if (ids.length >= budget) break;
