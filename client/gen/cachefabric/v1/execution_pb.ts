@@ -12,32 +12,40 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cachefabric/v1/execution.proto.
  */
 export const file_cachefabric_v1_execution: GenFile = /*@__PURE__*/
-  fileDesc("Ch5jYWNoZWZhYnJpYy92MS9leGVjdXRpb24ucHJvdG8SDmNhY2hlZmFicmljLnYxIrQDCglFeGVjdXRpb24SCgoCaWQYASABKAkSLgoKc3RhcnRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBWlucHV0GAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiYKBm91dHB1dBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRISCgpsYXRlbmN5X21zGAYgASgBEi8KBnN0YXR1cxgHIAEoDjIfLmNhY2hlZmFicmljLnYxLkV4ZWN1dGlvblN0YXR1cxINCgVlcnJvchgIIAEoCRISCgpwcm9tcHRfa2V5GAkgASgJEhcKD3Byb21wdF9yZXZpc2lvbhgKIAEoAxI5CghtZXRhZGF0YRgLIAMoCzInLmNhY2hlZmFicmljLnYxLkV4ZWN1dGlvbi5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIxCgVTY29yZRIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgBEgsKA21heBgDIAEoASKvAgoIRmVlZGJhY2sSFAoMZXhlY3V0aW9uX2lkGAEgASgJEi0KCXRpbWVzdGFtcBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmF0aW5nGAMgASgFEg8KB2NvbW1lbnQYBCABKAkSKwoLY29ycmVjdGlvbnMYBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSJQoGc2NvcmVzGAYgAygLMhUuY2FjaGVmYWJyaWMudjEuU2NvcmUSOAoIbWV0YWRhdGEYByADKAsyJi5jYWNoZWZhYnJpYy52MS5GZWVkYmFjay5NZXRhZGF0YUVudHJ5Gi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJuChZSZWNvcmRFeGVjdXRpb25SZXF1ZXN0EiwKCWV4ZWN1dGlvbhgBIAEoCzIZLmNhY2hlZmFicmljLnYxLkV4ZWN1dGlvbhImCgN0dGwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iWQoXUmVjb3JkRXhlY3V0aW9uUmVzcG9uc2USLAoJZXhlY3V0aW9uGAEgASgLMhkuY2FjaGVmYWJyaWMudjEuRXhlY3V0aW9uEhAKCHJldmlzaW9uGAIgASgDIkMKFVJlY29yZEZlZWRiYWNrUmVxdWVzdBIqCghmZWVkYmFjaxgBIAEoCzIYLmNhY2hlZmFicmljLnYxLkZlZWRiYWNrIlYKFlJlY29yZEZlZWRiYWNrUmVzcG9uc2USKgoIZmVlZGJhY2sYASABKAsyGC5jYWNoZWZhYnJpYy52MS5GZWVkYmFjaxIQCghyZXZpc2lvbhgCIAEoAyIhChNHZXRFeGVjdXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIqYBChRHZXRFeGVjdXRpb25SZXNwb25zZRIsCglleGVjdXRpb24YASABKAsyGS5jYWNoZWZhYnJpYy52MS5FeGVjdXRpb24SKgoIZmVlZGJhY2sYAiABKAsyGC5jYWNoZWZhYnJpYy52MS5GZWVkYmFjaxI0ChJhdXRvbWF0ZWRfZmVlZGJhY2sYAyABKAsyGC5jYWNoZWZhYnJpYy52MS5GZWVkYmFjayLVAQoVTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0EhIKCnByb21wdF9rZXkYASABKAkSLwoGc3RhdHVzGAIgASgOMh8uY2FjaGVmYWJyaWMudjEuRXhlY3V0aW9uU3RhdHVzEikKBXNpbmNlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJgChZMaXN0RXhlY3V0aW9uc1Jlc3BvbnNlEi0KCmV4ZWN1dGlvbnMYASADKAsyGS5jYWNoZWZhYnJpYy52MS5FeGVjdXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoEBChVFeGVjdXRpb25TdGF0c1JlcXVlc3QSEgoKcHJvbXB0X2tleRgBIAEoCRIpCgVzaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpsBChZFeGVjdXRpb25TdGF0c1Jlc3BvbnNlEg0KBWNvdW50GAEgASgDEhIKCmVycm9yX3JhdGUYAiABKAESFgoObGF0ZW5jeV9hdmdfbXMYAyABKAESFgoObGF0ZW5jeV9wNTBfbXMYBCABKAESFgoObGF0ZW5jeV9wOTVfbXMYBSABKAESFgoObGF0ZW5jeV9wOTlfbXMYBiABKAEingEKGUV4cG9ydFRyYWluaW5nRGF0YVJlcXVlc3QSKQoFc2luY2UYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgptaW5fcmF0aW5nGAMgASgFEhcKD2hhc19jb3JyZWN0aW9ucxgEIAEoCCKhAQoPVHJhaW5pbmdFeGFtcGxlEiwKCWV4ZWN1dGlvbhgBIAEoCzIZLmNhY2hlZmFicmljLnYxLkV4ZWN1dGlvbhIqCghmZWVkYmFjaxgCIAEoCzIYLmNhY2hlZmFicmljLnYxLkZlZWRiYWNrEjQKEmF1dG9tYXRlZF9mZWVkYmFjaxgDIAEoCzIYLmNhY2hlZmFicmljLnYxLkZlZWRiYWNrIk4KGkV4cG9ydFRyYWluaW5nRGF0YVJlc3BvbnNlEjAKB2V4YW1wbGUYASABKAsyHy5jYWNoZWZhYnJpYy52MS5UcmFpbmluZ0V4YW1wbGUqaAoPRXhlY3V0aW9uU3RhdHVzEiAKHEVYRUNVVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNFWEVDVVRJT05fU1RBVFVTX09LEAESGgoWRVhFQ1VUSU9OX1NUQVRVU19FUlJPUhACMuMEChBFeGVjdXRpb25TZXJ2aWNlEmIKD1JlY29yZEV4ZWN1dGlvbhImLmNhY2hlZmFicmljLnYxLlJlY29yZEV4ZWN1dGlvblJlcXVlc3QaJy5jYWNoZWZhYnJpYy52MS5SZWNvcmRFeGVjdXRpb25SZXNwb25zZRJfCg5SZWNvcmRGZWVkYmFjaxIlLmNhY2hlZmFicmljLnYxLlJlY29yZEZlZWRiYWNrUmVxdWVzdBomLmNhY2hlZmFicmljLnYxLlJlY29yZEZlZWRiYWNrUmVzcG9uc2USWQoMR2V0RXhlY3V0aW9uEiMuY2FjaGVmYWJyaWMudjEuR2V0RXhlY3V0aW9uUmVxdWVzdBokLmNhY2hlZmFicmljLnYxLkdldEV4ZWN1dGlvblJlc3BvbnNlEl8KDkxpc3RFeGVjdXRpb25zEiUuY2FjaGVmYWJyaWMudjEuTGlzdEV4ZWN1dGlvbnNSZXF1ZXN0GiYuY2FjaGVmYWJyaWMudjEuTGlzdEV4ZWN1dGlvbnNSZXNwb25zZRJfCg5FeGVjdXRpb25TdGF0cxIlLmNhY2hlZmFicmljLnYxLkV4ZWN1dGlvblN0YXRzUmVxdWVzdBomLmNhY2hlZmFicmljLnYxLkV4ZWN1dGlvblN0YXRzUmVzcG9uc2USbQoSRXhwb3J0VHJhaW5pbmdEYXRhEikuY2FjaGVmYWJyaWMudjEuRXhwb3J0VHJhaW5pbmdEYXRhUmVxdWVzdBoqLmNhY2hlZmFicmljLnYxLkV4cG9ydFRyYWluaW5nRGF0YVJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch5jYWNoZWZhYnJpYy92MS9leGVjdXRpb24ucHJvdG8SDmNhY2hlZmFicmljLnYxIooECglFeGVjdXRpb24SCgoCaWQYASABKAkSLgoKc3RhcnRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBWlucHV0GAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiYKBm91dHB1dBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIXCgpsYXRlbmN5X21zGAYgASgBSACIAQESLwoGc3RhdHVzGAcgASgOMh8uY2FjaGVmYWJyaWMudjEuRXhlY3V0aW9uU3RhdHVzEg0KBWVycm9yGAggASgJEhIKCnByb21wdF9rZXkYCSABKAkSFwoPcHJvbXB0X3JldmlzaW9uGAogASgDEjkKCG1ldGFkYXRhGAsgAygLMicuY2FjaGVmYWJyaWMudjEuRXhlY3V0aW9uLk1ldGFkYXRhRW50cnkSEAoIcmV2aXNpb24YDCABKAMSLgoKZXhwaXJlc19hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQg0KC19sYXRlbmN5X21zIjEKBVNjb3JlEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESCwoDbWF4GAMgASgBIoEDCghGZWVkYmFjaxIUCgxleGVjdXRpb25faWQYASABKAkSLQoJdGltZXN0YW1wGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgZyYXRpbmcYAyABKAVIAIgBARIPCgdjb21tZW50GAQgASgJEisKC2NvcnJlY3Rpb25zGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiUKBnNjb3JlcxgGIAMoCzIVLmNhY2hlZmFicmljLnYxLlNjb3JlEjgKCG1ldGFkYXRhGAcgAygLMiYuY2FjaGVmYWJyaWMudjEuRmVlZGJhY2suTWV0YWRhdGFFbnRyeRIQCghyZXZpc2lvbhgIIAEoAxIuCgpleHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCQoHX3JhdGluZyJuChZSZWNvcmRFeGVjdXRpb25SZXF1ZXN0EiwKCWV4ZWN1dGlvbhgBIAEoCzIZLmNhY2hlZmFicmljLnYxLkV4ZWN1dGlvbhImCgN0dGwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iWQoXUmVjb3JkRXhlY3V0aW9uUmVzcG9uc2USLAoJZXhlY3V0aW9uGAEgASgLMhkuY2FjaGVmYWJyaWMudjEuRXhlY3V0aW9uEhAKCHJldmlzaW9uGAIgASgDImsKFVJlY29yZEZlZWRiYWNrUmVxdWVzdBIqCghmZWVkYmFjaxgBIAEoCzIYLmNhY2hlZmFicmljLnYxLkZlZWRiYWNrEiYKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJWChZSZWNvcmRGZWVkYmFja1Jlc3BvbnNlEioKCGZlZWRiYWNrGAEgASgLMhguY2FjaGVmYWJyaWMudjEuRmVlZGJhY2sSEAoIcmV2aXNpb24YAiABKAMiIQoTR2V0RXhlY3V0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSKmAQoUR2V0RXhlY3V0aW9uUmVzcG9uc2USLAoJZXhlY3V0aW9uGAEgASgLMhkuY2FjaGVmYWJyaWMudjEuRXhlY3V0aW9uEioKCGZlZWRiYWNrGAIgASgLMhguY2FjaGVmYWJyaWMudjEuRmVlZGJhY2sSNAoSYXV0b21hdGVkX2ZlZWRiYWNrGAMgASgLMhguY2FjaGVmYWJyaWMudjEuRmVlZGJhY2si1QEKFUxpc3RFeGVjdXRpb25zUmVxdWVzdBISCgpwcm9tcHRfa2V5GAEgASgJEi8KBnN0YXR1cxgCIAEoDjIfLmNhY2hlZmFicmljLnYxLkV4ZWN1dGlvblN0YXR1cxIpCgVzaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWxpbWl0GAUgASgFEhIKCnBhZ2VfdG9rZW4YBiABKAkiYAoWTGlzdEV4ZWN1dGlvbnNSZXNwb25zZRItCgpleGVjdXRpb25zGAEgAygLMhkuY2FjaGVmYWJyaWMudjEuRXhlY3V0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKBAQoVRXhlY3V0aW9uU3RhdHNSZXF1ZXN0EhIKCnByb21wdF9rZXkYASABKAkSKQoFc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoORXhlY3V0aW9uU3RhdHMSDQoFY291bnQYASABKAMSEwoLZXJyb3JfY291bnQYAiABKAMSEgoKZXJyb3JfcmF0ZRgDIAEoARIWCg5sYXRlbmN5X2F2Z19tcxgEIAEoARIWCg5sYXRlbmN5X3A1MF9tcxgFIAEoARIWCg5sYXRlbmN5X3A5NV9tcxgGIAEoARIWCg5sYXRlbmN5X3A5OV9tcxgHIAEoARIWCg5sYXRlbmN5X21heF9tcxgIIAEoASJxChNFeGVjdXRpb25TdGF0c0dyb3VwEhIKCnByb21wdF9rZXkYASABKAkSFwoPcHJvbXB0X3JldmlzaW9uGAIgASgDEi0KBXN0YXRzGAMgASgLMh4uY2FjaGVmYWJyaWMudjEuRXhlY3V0aW9uU3RhdHMiiAEKFkV4ZWN1dGlvblN0YXRzUmVzcG9uc2USLQoFdG90YWwYASABKAsyHi5jYWNoZWZhYnJpYy52MS5FeGVjdXRpb25TdGF0cxI/ChJieV9wcm9tcHRfcmV2aXNpb24YAiADKAsyIy5jYWNoZWZhYnJpYy52MS5FeGVjdXRpb25TdGF0c0dyb3VwIoIBChZGZWVkYmFja1N1bW1hcnlSZXF1ZXN0EhIKCnByb21wdF9rZXkYASABKAkSKQoFc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJSCgxTY29yZVN1bW1hcnkSDAoEbmFtZRgBIAEoCRINCgVjb3VudBgCIAEoAxIMCgRtZWFuGAMgASgBEhcKD25vcm1hbGl6ZWRfbWVhbhgEIAEoASLeAQoNRmVlZGJhY2tTdGF0cxISCgpleGVjdXRpb25zGAEgASgDEhYKDmZlZWRiYWNrX2NvdW50GAIgASgDEhMKC3JhdGVkX2NvdW50GAMgASgDEhUKDXJhdGluZ19jb3VudHMYBCADKAMSEwoLcmF0aW5nX21lYW4YBSABKAESGQoRY29ycmVjdGlvbnNfY291bnQYBiABKAMSFwoPYXV0b21hdGVkX2NvdW50GAcgASgDEiwKBnNjb3JlcxgIIAMoCzIcLmNhY2hlZmFicmljLnYxLlNjb3JlU3VtbWFyeSJxChRGZWVkYmFja1N1bW1hcnlHcm91cBISCgpwcm9tcHRfa2V5GAEgASgJEhcKD3Byb21wdF9yZXZpc2lvbhgCIAEoAxIsCgVzdGF0cxgDIAEoCzIdLmNhY2hlZmFicmljLnYxLkZlZWRiYWNrU3RhdHMiiQEKF0ZlZWRiYWNrU3VtbWFyeVJlc3BvbnNlEiwKBXRvdGFsGAEgASgLMh0uY2FjaGVmYWJyaWMudjEuRmVlZGJhY2tTdGF0cxJAChJieV9wcm9tcHRfcmV2aXNpb24YAiADKAsyJC5jYWNoZWZhYnJpYy52MS5GZWVkYmFja1N1bW1hcnlHcm91cCKyAQoZRXhwb3J0VHJhaW5pbmdEYXRhUmVxdWVzdBIpCgVzaW5jZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCm1pbl9yYXRpbmcYAyABKAUSFwoPaGFzX2NvcnJlY3Rpb25zGAQgASgIEhIKCnByb21wdF9rZXkYBSABKAkioQEKD1RyYWluaW5nRXhhbXBsZRIsCglleGVjdXRpb24YASABKAsyGS5jYWNoZWZhYnJpYy52MS5FeGVjdXRpb24SKgoIZmVlZGJhY2sYAiABKAsyGC5jYWNoZWZhYnJpYy52MS5GZWVkYmFjaxI0ChJhdXRvbWF0ZWRfZmVlZGJhY2sYAyABKAsyGC5jYWNoZWZhYnJpYy52MS5GZWVkYmFjayJOChpFeHBvcnRUcmFpbmluZ0RhdGFSZXNwb25zZRIwCgdleGFtcGxlGAEgASgLMh8uY2FjaGVmYWJyaWMudjEuVHJhaW5pbmdFeGFtcGxlKmgKD0V4ZWN1dGlvblN0YXR1cxIgChxFWEVDVVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTRVhFQ1VUSU9OX1NUQVRVU19PSxABEhoKFkVYRUNVVElPTl9TVEFUVVNfRVJST1IQAjLHBQoQRXhlY3V0aW9uU2VydmljZRJiCg9SZWNvcmRFeGVjdXRpb24SJi5jYWNoZWZhYnJpYy52MS5SZWNvcmRFeGVjdXRpb25SZXF1ZXN0GicuY2FjaGVmYWJyaWMudjEuUmVjb3JkRXhlY3V0aW9uUmVzcG9uc2USXwoOUmVjb3JkRmVlZGJhY2sSJS5jYWNoZWZhYnJpYy52MS5SZWNvcmRGZWVkYmFja1JlcXVlc3QaJi5jYWNoZWZhYnJpYy52MS5SZWNvcmRGZWVkYmFja1Jlc3BvbnNlElkKDEdldEV4ZWN1dGlvbhIjLmNhY2hlZmFicmljLnYxLkdldEV4ZWN1dGlvblJlcXVlc3QaJC5jYWNoZWZhYnJpYy52MS5HZXRFeGVjdXRpb25SZXNwb25zZRJfCg5MaXN0RXhlY3V0aW9ucxIlLmNhY2hlZmFicmljLnYxLkxpc3RFeGVjdXRpb25zUmVxdWVzdBomLmNhY2hlZmFicmljLnYxLkxpc3RFeGVjdXRpb25zUmVzcG9uc2USXwoORXhlY3V0aW9uU3RhdHMSJS5jYWNoZWZhYnJpYy52MS5FeGVjdXRpb25TdGF0c1JlcXVlc3QaJi5jYWNoZWZhYnJpYy52MS5FeGVjdXRpb25TdGF0c1Jlc3BvbnNlEmIKD0ZlZWRiYWNrU3VtbWFyeRImLmNhY2hlZmFicmljLnYxLkZlZWRiYWNrU3VtbWFyeVJlcXVlc3QaJy5jYWNoZWZhYnJpYy52MS5GZWVkYmFja1N1bW1hcnlSZXNwb25zZRJtChJFeHBvcnRUcmFpbmluZ0RhdGESKS5jYWNoZWZhYnJpYy52MS5FeHBvcnRUcmFpbmluZ0RhdGFSZXF1ZXN0GiouY2FjaGVmYWJyaWMudjEuRXhwb3J0VHJhaW5pbmdEYXRhUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
- * One agent execution, stored in the EXECUTION scope under `execution:{id}`.
+ * One agent execution.
  *
  * @generated from message cachefabric.v1.Execution
  */
 export type Execution = Message<"cachefabric.v1.Execution"> & {
   /**
-   * Generated (UUID) when empty.
+   * Generated (a UUID) when empty. 1..256 key characters other than ':' (':' separates key
+   * segments, so `execution:{id}:state` keys are never read as executions).
    *
    * @generated from field: string id = 1;
    */
   id: string;
 
   /**
+   * The guide's `timestamp`. Unset: finished_at (or now) minus latency_ms. At most 5 minutes
+   * in the future. Time-range filters apply to this field.
+   *
    * @generated from field: google.protobuf.Timestamp started_at = 2;
    */
   startedAt?: Timestamp | undefined;
 
   /**
+   * Unset: started_at plus latency_ms. Not before started_at.
+   *
    * @generated from field: google.protobuf.Timestamp finished_at = 3;
    */
   finishedAt?: Timestamp | undefined;
 
   /**
+   * Any JSON value; unset means none (distinct from JSON null).
+   *
    * @generated from field: google.protobuf.Value input = 4;
    */
   input?: Value | undefined;
@@ -48,9 +56,11 @@ export type Execution = Message<"cachefabric.v1.Execution"> & {
   output?: Value | undefined;
 
   /**
-   * @generated from field: double latency_ms = 6;
+   * Unset: finished_at minus started_at. Finite and not negative.
+   *
+   * @generated from field: optional double latency_ms = 6;
    */
-  latencyMs: number;
+  latencyMs?: number | undefined;
 
   /**
    * @generated from field: cachefabric.v1.ExecutionStatus status = 7;
@@ -58,6 +68,8 @@ export type Execution = Message<"cachefabric.v1.Execution"> & {
   status: ExecutionStatus;
 
   /**
+   * Only with status ERROR.
+   *
    * @generated from field: string error = 8;
    */
   error: string;
@@ -70,16 +82,34 @@ export type Execution = Message<"cachefabric.v1.Execution"> & {
   promptKey: string;
 
   /**
-   * Revision of that prompt when the execution ran: compare executions across prompt changes.
+   * Revision of that prompt's context when the execution ran (Context.revision): stats and
+   * feedback summaries group by it, so a change of prompt can be compared. 0 means unknown.
    *
    * @generated from field: int64 prompt_revision = 10;
    */
   promptRevision: bigint;
 
   /**
+   * Free metadata, stored as the context's metadata. The keys execution_id, status,
+   * prompt_key and prompt_revision are reserved (the server writes them).
+   *
    * @generated from field: map<string, string> metadata = 11;
    */
   metadata: { [key: string]: string };
+
+  /**
+   * Output only: store revision of the record.
+   *
+   * @generated from field: int64 revision = 12;
+   */
+  revision: bigint;
+
+  /**
+   * Output only: when the record expires; unset when it does not.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 13;
+   */
+  expiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -96,16 +126,22 @@ export const ExecutionSchema: GenMessage<Execution> = /*@__PURE__*/
  */
 export type Score = Message<"cachefabric.v1.Score"> & {
   /**
+   * 1..128 of letters, digits, _ - . ; unique within one feedback.
+   *
    * @generated from field: string name = 1;
    */
   name: string;
 
   /**
+   * In [0, max].
+   *
    * @generated from field: double value = 2;
    */
   value: number;
 
   /**
+   * Positive.
+   *
    * @generated from field: double max = 3;
    */
   max: number;
@@ -120,6 +156,7 @@ export const ScoreSchema: GenMessage<Score> = /*@__PURE__*/
 
 /**
  * Feedback on an execution: from a user (`feedback:{id}`) or automated (`feedback:{id}:auto`).
+ * Recording feedback again for the same execution and kind replaces it.
  *
  * @generated from message cachefabric.v1.Feedback
  */
@@ -130,16 +167,18 @@ export type Feedback = Message<"cachefabric.v1.Feedback"> & {
   executionId: string;
 
   /**
+   * Unset: the server's clock.
+   *
    * @generated from field: google.protobuf.Timestamp timestamp = 2;
    */
   timestamp?: Timestamp | undefined;
 
   /**
-   * 1..5; 0 means no rating.
+   * 1..5 when set. User feedback only.
    *
-   * @generated from field: int32 rating = 3;
+   * @generated from field: optional int32 rating = 3;
    */
-  rating: number;
+  rating?: number | undefined;
 
   /**
    * @generated from field: string comment = 4;
@@ -147,23 +186,39 @@ export type Feedback = Message<"cachefabric.v1.Feedback"> & {
   comment: string;
 
   /**
-   * Ground-truth corrections, any JSON value.
+   * Ground-truth corrections, any JSON value. User feedback only.
    *
    * @generated from field: google.protobuf.Value corrections = 5;
    */
   corrections?: Value | undefined;
 
   /**
-   * Automated scores; when non-empty this is automated feedback.
+   * Automated scores. Non-empty means automated feedback, which carries no rating or corrections.
    *
    * @generated from field: repeated cachefabric.v1.Score scores = 6;
    */
   scores: Score[];
 
   /**
+   * Free metadata; the key execution_id is reserved.
+   *
    * @generated from field: map<string, string> metadata = 7;
    */
   metadata: { [key: string]: string };
+
+  /**
+   * Output only: store revision of the record.
+   *
+   * @generated from field: int64 revision = 8;
+   */
+  revision: bigint;
+
+  /**
+   * Output only: when the record expires; unset when it does not.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 9;
+   */
+  expiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -183,7 +238,7 @@ export type RecordExecutionRequest = Message<"cachefabric.v1.RecordExecutionRequ
   execution?: Execution | undefined;
 
   /**
-   * Unset means the server's default retention.
+   * Unset means the server's default retention (which may be "keep").
    *
    * @generated from field: google.protobuf.Duration ttl = 2;
    */
@@ -202,6 +257,8 @@ export const RecordExecutionRequestSchema: GenMessage<RecordExecutionRequest> = 
  */
 export type RecordExecutionResponse = Message<"cachefabric.v1.RecordExecutionResponse"> & {
   /**
+   * As stored: id, timestamps, latency and status filled in.
+   *
    * @generated from field: cachefabric.v1.Execution execution = 1;
    */
   execution?: Execution | undefined;
@@ -227,6 +284,13 @@ export type RecordFeedbackRequest = Message<"cachefabric.v1.RecordFeedbackReques
    * @generated from field: cachefabric.v1.Feedback feedback = 1;
    */
   feedback?: Feedback | undefined;
+
+  /**
+   * Unset: expire with the execution (when it expires), else the server's default retention.
+   *
+   * @generated from field: google.protobuf.Duration ttl = 2;
+   */
+  ttl?: Duration | undefined;
 };
 
 /**
@@ -280,6 +344,8 @@ export const GetExecutionRequestSchema: GenMessage<GetExecutionRequest> = /*@__P
  */
 export type GetExecutionResponse = Message<"cachefabric.v1.GetExecutionResponse"> & {
   /**
+   * Unset when there is no such execution (the other fields are then unset too).
+   *
    * @generated from field: cachefabric.v1.Execution execution = 1;
    */
   execution?: Execution | undefined;
@@ -307,16 +373,22 @@ export const GetExecutionResponseSchema: GenMessage<GetExecutionResponse> = /*@_
  */
 export type ListExecutionsRequest = Message<"cachefabric.v1.ListExecutionsRequest"> & {
   /**
+   * Only executions that ran with this prompt key.
+   *
    * @generated from field: string prompt_key = 1;
    */
   promptKey: string;
 
   /**
+   * Unspecified: any status.
+   *
    * @generated from field: cachefabric.v1.ExecutionStatus status = 2;
    */
   status: ExecutionStatus;
 
   /**
+   * started_at in [since, until); unset bounds are open.
+   *
    * @generated from field: google.protobuf.Timestamp since = 3;
    */
   since?: Timestamp | undefined;
@@ -327,11 +399,15 @@ export type ListExecutionsRequest = Message<"cachefabric.v1.ListExecutionsReques
   until?: Timestamp | undefined;
 
   /**
+   * 1..1000; 0 means 100.
+   *
    * @generated from field: int32 limit = 5;
    */
   limit: number;
 
   /**
+   * From a previous response with the same filters.
+   *
    * @generated from field: string page_token = 6;
    */
   pageToken: string;
@@ -349,6 +425,9 @@ export const ListExecutionsRequestSchema: GenMessage<ListExecutionsRequest> = /*
  */
 export type ListExecutionsResponse = Message<"cachefabric.v1.ListExecutionsResponse"> & {
   /**
+   * Most recently recorded first. A page may hold fewer than `limit` executions even when more
+   * follow (each call examines a bounded number of records): page until next_page_token is empty.
+   *
    * @generated from field: repeated cachefabric.v1.Execution executions = 1;
    */
   executions: Execution[];
@@ -376,6 +455,8 @@ export type ExecutionStatsRequest = Message<"cachefabric.v1.ExecutionStatsReques
   promptKey: string;
 
   /**
+   * started_at in [since, until); unset bounds are open.
+   *
    * @generated from field: google.protobuf.Timestamp since = 2;
    */
   since?: Timestamp | undefined;
@@ -394,38 +475,107 @@ export const ExecutionStatsRequestSchema: GenMessage<ExecutionStatsRequest> = /*
   messageDesc(file_cachefabric_v1_execution, 11);
 
 /**
- * @generated from message cachefabric.v1.ExecutionStatsResponse
+ * Figures over a set of executions. Percentiles are exact (nearest rank); all 0 when count is 0.
+ *
+ * @generated from message cachefabric.v1.ExecutionStats
  */
-export type ExecutionStatsResponse = Message<"cachefabric.v1.ExecutionStatsResponse"> & {
+export type ExecutionStats = Message<"cachefabric.v1.ExecutionStats"> & {
   /**
    * @generated from field: int64 count = 1;
    */
   count: bigint;
 
   /**
-   * @generated from field: double error_rate = 2;
+   * @generated from field: int64 error_count = 2;
+   */
+  errorCount: bigint;
+
+  /**
+   * error_count / count.
+   *
+   * @generated from field: double error_rate = 3;
    */
   errorRate: number;
 
   /**
-   * @generated from field: double latency_avg_ms = 3;
+   * @generated from field: double latency_avg_ms = 4;
    */
   latencyAvgMs: number;
 
   /**
-   * @generated from field: double latency_p50_ms = 4;
+   * @generated from field: double latency_p50_ms = 5;
    */
   latencyP50Ms: number;
 
   /**
-   * @generated from field: double latency_p95_ms = 5;
+   * @generated from field: double latency_p95_ms = 6;
    */
   latencyP95Ms: number;
 
   /**
-   * @generated from field: double latency_p99_ms = 6;
+   * @generated from field: double latency_p99_ms = 7;
    */
   latencyP99Ms: number;
+
+  /**
+   * @generated from field: double latency_max_ms = 8;
+   */
+  latencyMaxMs: number;
+};
+
+/**
+ * Describes the message cachefabric.v1.ExecutionStats.
+ * Use `create(ExecutionStatsSchema)` to create a new message.
+ */
+export const ExecutionStatsSchema: GenMessage<ExecutionStats> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_execution, 12);
+
+/**
+ * @generated from message cachefabric.v1.ExecutionStatsGroup
+ */
+export type ExecutionStatsGroup = Message<"cachefabric.v1.ExecutionStatsGroup"> & {
+  /**
+   * Empty for executions recorded without a prompt key.
+   *
+   * @generated from field: string prompt_key = 1;
+   */
+  promptKey: string;
+
+  /**
+   * 0 for executions recorded without a prompt revision.
+   *
+   * @generated from field: int64 prompt_revision = 2;
+   */
+  promptRevision: bigint;
+
+  /**
+   * @generated from field: cachefabric.v1.ExecutionStats stats = 3;
+   */
+  stats?: ExecutionStats | undefined;
+};
+
+/**
+ * Describes the message cachefabric.v1.ExecutionStatsGroup.
+ * Use `create(ExecutionStatsGroupSchema)` to create a new message.
+ */
+export const ExecutionStatsGroupSchema: GenMessage<ExecutionStatsGroup> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_execution, 13);
+
+/**
+ * @generated from message cachefabric.v1.ExecutionStatsResponse
+ */
+export type ExecutionStatsResponse = Message<"cachefabric.v1.ExecutionStatsResponse"> & {
+  /**
+   * @generated from field: cachefabric.v1.ExecutionStats total = 1;
+   */
+  total?: ExecutionStats | undefined;
+
+  /**
+   * Ordered by prompt_key, then prompt_revision.
+   *
+   * @generated from field: repeated cachefabric.v1.ExecutionStatsGroup by_prompt_revision = 2;
+   */
+  byPromptRevision: ExecutionStatsGroup[];
 };
 
 /**
@@ -433,13 +583,199 @@ export type ExecutionStatsResponse = Message<"cachefabric.v1.ExecutionStatsRespo
  * Use `create(ExecutionStatsResponseSchema)` to create a new message.
  */
 export const ExecutionStatsResponseSchema: GenMessage<ExecutionStatsResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_execution, 12);
+  messageDesc(file_cachefabric_v1_execution, 14);
+
+/**
+ * @generated from message cachefabric.v1.FeedbackSummaryRequest
+ */
+export type FeedbackSummaryRequest = Message<"cachefabric.v1.FeedbackSummaryRequest"> & {
+  /**
+   * @generated from field: string prompt_key = 1;
+   */
+  promptKey: string;
+
+  /**
+   * Executions with started_at in [since, until), with whatever feedback they have.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 2;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp until = 3;
+   */
+  until?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message cachefabric.v1.FeedbackSummaryRequest.
+ * Use `create(FeedbackSummaryRequestSchema)` to create a new message.
+ */
+export const FeedbackSummaryRequestSchema: GenMessage<FeedbackSummaryRequest> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_execution, 15);
+
+/**
+ * @generated from message cachefabric.v1.ScoreSummary
+ */
+export type ScoreSummary = Message<"cachefabric.v1.ScoreSummary"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Automated feedback records carrying this score.
+   *
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+
+  /**
+   * @generated from field: double mean = 3;
+   */
+  mean: number;
+
+  /**
+   * Mean of value / max, in [0, 1]: comparable when maxima differ.
+   *
+   * @generated from field: double normalized_mean = 4;
+   */
+  normalizedMean: number;
+};
+
+/**
+ * Describes the message cachefabric.v1.ScoreSummary.
+ * Use `create(ScoreSummarySchema)` to create a new message.
+ */
+export const ScoreSummarySchema: GenMessage<ScoreSummary> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_execution, 16);
+
+/**
+ * @generated from message cachefabric.v1.FeedbackStats
+ */
+export type FeedbackStats = Message<"cachefabric.v1.FeedbackStats"> & {
+  /**
+   * Executions in the window (with or without feedback).
+   *
+   * @generated from field: int64 executions = 1;
+   */
+  executions: bigint;
+
+  /**
+   * Executions with user feedback.
+   *
+   * @generated from field: int64 feedback_count = 2;
+   */
+  feedbackCount: bigint;
+
+  /**
+   * User feedback with a rating.
+   *
+   * @generated from field: int64 rated_count = 3;
+   */
+  ratedCount: bigint;
+
+  /**
+   * Always 5 entries: rating_counts[i] counts rating i + 1.
+   *
+   * @generated from field: repeated int64 rating_counts = 4;
+   */
+  ratingCounts: bigint[];
+
+  /**
+   * 0 when rated_count is 0.
+   *
+   * @generated from field: double rating_mean = 5;
+   */
+  ratingMean: number;
+
+  /**
+   * User feedback with corrections.
+   *
+   * @generated from field: int64 corrections_count = 6;
+   */
+  correctionsCount: bigint;
+
+  /**
+   * Executions with automated feedback.
+   *
+   * @generated from field: int64 automated_count = 7;
+   */
+  automatedCount: bigint;
+
+  /**
+   * By score name, sorted by name.
+   *
+   * @generated from field: repeated cachefabric.v1.ScoreSummary scores = 8;
+   */
+  scores: ScoreSummary[];
+};
+
+/**
+ * Describes the message cachefabric.v1.FeedbackStats.
+ * Use `create(FeedbackStatsSchema)` to create a new message.
+ */
+export const FeedbackStatsSchema: GenMessage<FeedbackStats> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_execution, 17);
+
+/**
+ * @generated from message cachefabric.v1.FeedbackSummaryGroup
+ */
+export type FeedbackSummaryGroup = Message<"cachefabric.v1.FeedbackSummaryGroup"> & {
+  /**
+   * @generated from field: string prompt_key = 1;
+   */
+  promptKey: string;
+
+  /**
+   * @generated from field: int64 prompt_revision = 2;
+   */
+  promptRevision: bigint;
+
+  /**
+   * @generated from field: cachefabric.v1.FeedbackStats stats = 3;
+   */
+  stats?: FeedbackStats | undefined;
+};
+
+/**
+ * Describes the message cachefabric.v1.FeedbackSummaryGroup.
+ * Use `create(FeedbackSummaryGroupSchema)` to create a new message.
+ */
+export const FeedbackSummaryGroupSchema: GenMessage<FeedbackSummaryGroup> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_execution, 18);
+
+/**
+ * @generated from message cachefabric.v1.FeedbackSummaryResponse
+ */
+export type FeedbackSummaryResponse = Message<"cachefabric.v1.FeedbackSummaryResponse"> & {
+  /**
+   * @generated from field: cachefabric.v1.FeedbackStats total = 1;
+   */
+  total?: FeedbackStats | undefined;
+
+  /**
+   * Ordered by prompt_key, then prompt_revision.
+   *
+   * @generated from field: repeated cachefabric.v1.FeedbackSummaryGroup by_prompt_revision = 2;
+   */
+  byPromptRevision: FeedbackSummaryGroup[];
+};
+
+/**
+ * Describes the message cachefabric.v1.FeedbackSummaryResponse.
+ * Use `create(FeedbackSummaryResponseSchema)` to create a new message.
+ */
+export const FeedbackSummaryResponseSchema: GenMessage<FeedbackSummaryResponse> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_execution, 19);
 
 /**
  * @generated from message cachefabric.v1.ExportTrainingDataRequest
  */
 export type ExportTrainingDataRequest = Message<"cachefabric.v1.ExportTrainingDataRequest"> & {
   /**
+   * started_at in [since, until); unset bounds are open.
+   *
    * @generated from field: google.protobuf.Timestamp since = 1;
    */
   since?: Timestamp | undefined;
@@ -450,14 +786,23 @@ export type ExportTrainingDataRequest = Message<"cachefabric.v1.ExportTrainingDa
   until?: Timestamp | undefined;
 
   /**
+   * 1..5: only executions whose user rating is at least this. 0: no rating filter.
+   *
    * @generated from field: int32 min_rating = 3;
    */
   minRating: number;
 
   /**
+   * Only executions whose user feedback carries corrections.
+   *
    * @generated from field: bool has_corrections = 4;
    */
   hasCorrections: boolean;
+
+  /**
+   * @generated from field: string prompt_key = 5;
+   */
+  promptKey: string;
 };
 
 /**
@@ -465,9 +810,11 @@ export type ExportTrainingDataRequest = Message<"cachefabric.v1.ExportTrainingDa
  * Use `create(ExportTrainingDataRequestSchema)` to create a new message.
  */
 export const ExportTrainingDataRequestSchema: GenMessage<ExportTrainingDataRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_execution, 13);
+  messageDesc(file_cachefabric_v1_execution, 20);
 
 /**
+ * An execution joined with its feedback.
+ *
  * @generated from message cachefabric.v1.TrainingExample
  */
 export type TrainingExample = Message<"cachefabric.v1.TrainingExample"> & {
@@ -492,7 +839,7 @@ export type TrainingExample = Message<"cachefabric.v1.TrainingExample"> & {
  * Use `create(TrainingExampleSchema)` to create a new message.
  */
 export const TrainingExampleSchema: GenMessage<TrainingExample> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_execution, 14);
+  messageDesc(file_cachefabric_v1_execution, 21);
 
 /**
  * @generated from message cachefabric.v1.ExportTrainingDataResponse
@@ -509,13 +856,15 @@ export type ExportTrainingDataResponse = Message<"cachefabric.v1.ExportTrainingD
  * Use `create(ExportTrainingDataResponseSchema)` to create a new message.
  */
 export const ExportTrainingDataResponseSchema: GenMessage<ExportTrainingDataResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_execution, 15);
+  messageDesc(file_cachefabric_v1_execution, 22);
 
 /**
  * @generated from enum cachefabric.v1.ExecutionStatus
  */
 export enum ExecutionStatus {
   /**
+   * On write: ERROR when `error` is set, else OK. On read filters: any status.
+   *
    * @generated from enum value: EXECUTION_STATUS_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
@@ -560,6 +909,8 @@ export const ExecutionService: GenService<{
     output: typeof RecordFeedbackResponseSchema;
   },
   /**
+   * An execution with its user and automated feedback.
+   *
    * @generated from rpc cachefabric.v1.ExecutionService.GetExecution
    */
   getExecution: {
@@ -576,6 +927,8 @@ export const ExecutionService: GenService<{
     output: typeof ListExecutionsResponseSchema;
   },
   /**
+   * Count, error rate and latency percentiles, in total and by prompt revision.
+   *
    * @generated from rpc cachefabric.v1.ExecutionService.ExecutionStats
    */
   executionStats: {
@@ -584,6 +937,18 @@ export const ExecutionService: GenService<{
     output: typeof ExecutionStatsResponseSchema;
   },
   /**
+   * Rating distribution and mean, automated score means, in total and by prompt revision.
+   *
+   * @generated from rpc cachefabric.v1.ExecutionService.FeedbackSummary
+   */
+  feedbackSummary: {
+    methodKind: "unary";
+    input: typeof FeedbackSummaryRequestSchema;
+    output: typeof FeedbackSummaryResponseSchema;
+  },
+  /**
+   * Executions joined with their feedback, most recently recorded first.
+   *
    * @generated from rpc cachefabric.v1.ExecutionService.ExportTrainingData
    */
   exportTrainingData: {
