@@ -1,0 +1,23 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ContextService } from "../../client/gen/cachefabric/v1/context_pb.js";
+import { ExecutionService } from "../../client/gen/cachefabric/v1/execution_pb.js";
+import { SearchService } from "../../client/gen/cachefabric/v1/search_pb.js";
+import { ALL_SETTINGS } from "../../server/main.js";
+
+/** The README is the user's door: every setting and every RPC must be in it. */
+describe("README", () => {
+  const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+
+  test.each(Object.values(ALL_SETTINGS).map((s) => [s.env, s.flag]))("documents setting %s / --%s", (env, flag) => {
+    const row = readme.split("\n").find((line) => line.startsWith(`| \`${env}\``));
+    expect(row).toBeDefined();
+    expect(row).toContain(`\`--${flag}\``);
+  });
+
+  const rpcs = [ContextService, SearchService, ExecutionService].flatMap((s) => s.methods.map((m) => `${s.name}.${m.name}`));
+  test.each(rpcs)("documents RPC %s", (rpc) => {
+    const service = rpc.split(".")[0];
+    expect(readme.includes(rpc) || readme.includes(`${service}.*`)).toBe(true);
+  });
+});
