@@ -1,6 +1,7 @@
 import { create, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { grpcServiceDefinition } from "../../client/grpc-definition.js";
 import { FabricError, toGrpcStatus, type ErrorCode } from "../core/errors.js";
 
@@ -63,6 +64,17 @@ export interface AdapterHooks {
 }
 
 let requestCounter = 0;
+
+const callStorage = new AsyncLocalStorage<CallContext>();
+
+/**
+ * The call being served, anywhere below a handler (including inside a server-stream's iterator).
+ * Lets cross-cutting layers (authorisation over the Fabric, logs) know the caller without threading
+ * it through every signature. Undefined outside a gRPC call (e.g. the in-process core used directly).
+ */
+export function currentCall(): CallContext | undefined {
+  return callStorage.getStore();
+}
 
 /** Registers `handlers` for `service` on `server`, wrapped as described above. */
 export function addService<S extends GenServiceMethods>(
@@ -137,7 +149,7 @@ function unary(method: DescMethod, handler: UnaryHandler<DescMessage, DescMessag
   return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
     const start = process.hrtime.bigint();
     const { context, dispose } = makeContext(method, call, hooks, false);
-    void (async () => {
+    void callStorage.run(context, async () => {
       try {
         await intercept(hooks, context, call.request);
         const response = await handler(call.request as MessageShape<DescMessage>, context);
@@ -150,7 +162,7 @@ function unary(method: DescMethod, handler: UnaryHandler<DescMessage, DescMessag
       } finally {
         dispose();
       }
-    })();
+    });
   };
 }
 
@@ -158,7 +170,7 @@ function serverStream(method: DescMethod, handler: ServerStreamHandler<DescMessa
   return (call: grpc.ServerWritableStream<unknown, unknown>) => {
     const start = process.hrtime.bigint();
     const { context, dispose } = makeContext(method, call, hooks, true);
-    void (async () => {
+    void callStorage.run(context, async () => {
       try {
         await intercept(hooks, context, call.request);
         for await (const message of handler(call.request as MessageShape<DescMessage>, context)) {
@@ -178,7 +190,7 @@ function serverStream(method: DescMethod, handler: ServerStreamHandler<DescMessa
       } finally {
         dispose();
       }
-    })();
+    });
   };
 }
 
