@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { createEmbedder, ensureBundledModel } from "../../server/search/embed";
+import { createEmbedder, defaultBundledModelDir, ensureBundledModel } from "../../server/search/embed";
 import reference from "./fixtures/use-lite-reference.json";
 
 type Embedder = Awaited<ReturnType<typeof createEmbedder>>;
@@ -92,6 +92,17 @@ describe("bundled USE-lite model", () => {
     rmSync(modelPath);
     expect((await ensureBundledModel(cacheDir)).converted).toBe(true);
     expect((await ensureBundledModel(cacheDir)).converted).toBe(false);
+  });
+
+  it("caches under .cache/models/use-lite in the project unless FABRIC_MODEL_CACHE says otherwise", () => {
+    expect(defaultBundledModelDir({})).toBe(path.resolve(__dirname, "../../.cache/models/use-lite"));
+    expect(defaultBundledModelDir({ FABRIC_MODEL_CACHE: "/var/cache/fabric" })).toBe("/var/cache/fabric");
+  });
+
+  it("says how to fix an unwritable cache folder", async () => {
+    const file = path.join(cacheDir, "not-a-folder");
+    writeFileSync(file, "");
+    await expect(ensureBundledModel(path.join(file, "use-lite"))).rejects.toThrow(/FABRIC_MODEL_CACHE/);
   });
 
   it("loads from a re-converted cache and gives the same vectors", async () => {

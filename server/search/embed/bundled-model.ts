@@ -118,8 +118,15 @@ async function ensure(dir: string): Promise<BundledModel> {
       converter_version: String(CONVERTER_VERSION),
     },
   });
-  await mkdir(dir, { recursive: true });
-  await writeAtomically(modelPath, bytes);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeAtomically(modelPath, bytes);
+  } catch (e) {
+    throw new Error(
+      `cannot write the embedding model cache at ${dir} (point FABRIC_MODEL_CACHE at a writable folder, or run "npm run prepare-model" where it is writable): ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const next: Manifest = {
     format: 1,

@@ -31,6 +31,9 @@ export function sessionOptions(intraOpThreads: number): InferenceSession.Session
     graphOptimizationLevel: "all",
     // Warnings only concern graph clean-ups onnxruntime does itself; errors still surface as throws.
     logSeverityLevel: 3,
+    // Idle worker threads sleep instead of spinning: on a 2-core machine spinning burns the core the
+    // event loop and gRPC need (measured: same throughput, ~1.65 instead of 2 cores busy).
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
   };
 }
 
