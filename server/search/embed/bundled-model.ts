@@ -11,7 +11,7 @@
  * model that a later start would trust.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { convertTfGraphToOnnx } from "./tf-to-onnx.js";
 import { graphModelFiles, readTfGraphModel } from "./tfjs-graph.js";
@@ -67,10 +67,16 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
   }
 }
 
+/** Writes to a temporary name then renames: readers see the old file or the whole new one. */
 async function writeAtomically(file: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
 }
 
 // One conversion per cache folder at a time within this process.

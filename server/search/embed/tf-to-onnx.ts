@@ -141,7 +141,7 @@ export function convertTfGraphToOnnx(model: TfGraphModel, options: ConvertOption
   const set = (n: TfNode, v: Value): void => void values.set(n.name, v);
   const out = (n: TfNode, name: string, type: ElemType, rank?: number): void => set(n, { name, type, rank });
 
-  let placeholderIndex = 0;
+  let placeholders = 0;
   for (const n of topoSort(model.nodes)) {
     const ins = n.op === "Const" || n.op === "Placeholder" ? [] : dataInputs(n);
     const a = ins[0]!;
@@ -171,7 +171,7 @@ export function convertTfGraphToOnnx(model: TfGraphModel, options: ConvertOption
         if (!dims) throw new Error(`${n.name}: Placeholder without a shape`);
         g.input(n.name, type, dims);
         set(n, { name: n.name, type, rank: dims.length });
-        placeholderIndex++;
+        placeholders++;
         break;
       }
       case "Identity":
@@ -352,7 +352,7 @@ export function convertTfGraphToOnnx(model: TfGraphModel, options: ConvertOption
         throw new Error(`${n.name}: TF op ${n.op} is not supported by the converter`);
     }
   }
-  if (placeholderIndex === 0) throw new Error("graph has no Placeholder inputs");
+  if (placeholders === 0) throw new Error("graph has no Placeholder inputs");
 
   const result = values.get(outputNode.name)!;
   g.op("Identity", [result.name], {}, options.outputName);
