@@ -1,0 +1,73 @@
+import { LUA_CHANGE_HELPERS, luaScript } from "./lua-prelude.js";
+
+/** ARGV fields per candidate of the expire script, after the 2 leading ones. */
+export const EXPIRE_CANDIDATE_FIELDS = 3;
+
+/**
+ * `cfDue` (read-only): members of EXPIRY whose time has come, by the fabric's clock, oldest first.
+ * KEYS: 1 META, 2 EXPIRY. ARGV: 1 at most this many. Reply: the members (`<scope>:<key>`).
+ * The sweeper then names their data keys to `cfExpire`, which re-checks each one.
+ */
+export const DUE_SCRIPT = luaScript(
+  "no-writes",
+  String.raw`
+local now = clock(KEYS[1])
+return redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', int(now), 'LIMIT', 0, tonumber(ARGV[1]))
+`,
+);
+
+/**
+ * `cfExpire`: expires the named contexts whose time has come, each as an EXPIRE change with its own
+ * revision, atomically with the index updates and the stream entry.
+ *
+ * KEYS:  the fixed block (lua-prelude.ts), then one data key per candidate (16 = candidate 1).
+ * ARGV:  1 history size, 2 candidate count n, then per candidate i at 2 + 3(i-1) + 1..3:
+ *        scope number, scope, key.
+ *
+ * Every fabric server sweeps, so several may name the same candidate at once. Each candidate is
+ * re-checked here: it is expired only while its EXPIRY entry is still due, so whichever script runs
+ * first expires it and the others skip it (exactly one EXPIRE change). A write that replaced the
+ * context in the meantime moved or removed the entry, so the new context is left alone. When the
+ * data hash is already gone (Redis' backstop expiry reclaimed it because no server swept in time)
+ * the EXPIRE change has no previous context.
+ *
+ * Reply: {revision after, number expired}.
+ */
+export const EXPIRE_SCRIPT = luaScript(
+  "",
+  LUA_CHANGE_HELPERS,
+  String.raw`
+local maxlen = ARGV[1]
+local n = tonumber(ARGV[2])
+local now = clock(META)
+local rev = tonumber(redis.call('HGET', META, 'rev')) or 0
+local start = rev
+local guarded = false
+for i = 1, n do
+  local base = 2 + (i - 1) * ${EXPIRE_CANDIDATE_FIELDS}
+  local si, scope, key = tonumber(ARGV[base + 1]), ARGV[base + 2], ARGV[base + 3]
+  local dk = KEYS[FIXED + i]
+  local member = scope .. ':' .. key
+  local due = tonumber(redis.call('ZSCORE', EXPIRY, member))
+  if due and due <= now then
+    local h = load(dk)
+    if h and not expired(h, now) then
+      -- Out of step with the data (only possible if modified outside the fabric): follow the data.
+      if h[6] then redis.call('ZADD', EXPIRY, h[6], member) else redis.call('ZREM', EXPIRY, member) end
+    else
+      if not guarded then
+        local err = guard_stream(rev)
+        if err then return err end
+        guarded = true
+      end
+      rev = rev + 1
+      unindex(si, key, member)
+      if h then redis.call('DEL', dk) end
+      append(maxlen, rev, 'EXPIRE', scope, key, nil, h and record_of(h))
+    end
+  end
+end
+if rev > start then redis.call('HSET', META, 'rev', int(rev)) end
+return {rev, rev - start}
+`,
+);

@@ -1,0 +1,153 @@
+import type { Context, Scope } from "../../../client/types.js";
+import type { Glob } from "../../core/glob.js";
+import type { QueryOutcome } from "../types.js";
+import type { RedisClient } from "./connection.js";
+import { redisCall } from "./errors.js";
+import type { KeyLayout } from "./keys.js";
+import { luaScript } from "./lua-prelude.js";
+
+/**
+ * `cfPrefix` (read-only): the store revision and, when at most ARGV[3] keys of the scope lie in the
+ * name range [ARGV[1], ARGV[2]), those keys with their revisions.
+ * KEYS: 1 META, 2 the scope's name index, 3 its revision index.
+ * Reply: {revision, 1, key, revision, key, revision, ...} or {revision, 0} when the range is larger.
+ */
+export const PREFIX_SCRIPT = luaScript(
+  "no-writes",
+  String.raw`
+local out = {tonumber(redis.call('HGET', KEYS[1], 'rev')) or 0, 0}
+if redis.call('ZLEXCOUNT', KEYS[2], ARGV[1], ARGV[2]) > tonumber(ARGV[3]) then return out end
+out[2] = 1
+for _, k in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], ARGV[2])) do
+  out[#out + 1] = k
+  out[#out + 1] = redis.call('ZSCORE', KEYS[3], k)
+end
+return out
+`,
+);
+
+export interface QueryDeps {
+  client: RedisClient;
+  keys: KeyLayout;
+  /** The live contexts at these keys of `scope` (null: absent or expired), in one round trip. */
+  fetch(scope: Scope, keys: readonly string[]): Promise<{ revision: number; contexts: (Context | null)[] }>;
+  /** The prefix lookup, see PREFIX_SCRIPT. */
+  prefix(scope: Scope, min: string | Buffer, max: string | Buffer, limit: number): Promise<[number, number, ...string[]]>;
+  /** Above this many keys sharing the literal prefix, the query walks the revision index instead. */
+  prefixScanLimit: number;
+}
+
+type Candidate = [key: string, revision: number];
+
+/** Revision-index entries read per step of a walk, at first and at most (it doubles each step). */
+const FIRST_CHUNK = 64;
+const MAX_CHUNK = 4096;
+
+/**
+ * Contexts of one scope matching `glob`, newest first, below `beforeRevision`, at most `limit`
+ * (the Store.query contract). Never touches another scope's keys and never uses KEYS or SCAN:
+ *
+ * - an exact pattern (no wildcard) reads the one key;
+ * - a pattern whose literal prefix is selective (at most `prefixScanLimit` keys of the scope start
+ *   with it) takes those keys from the name index (ZRANGEBYLEX) with their revisions, filters them
+ *   with the glob, sorts them newest first and reads the first `limit + 1`;
+ * - otherwise it walks the revision index downwards from the cursor (ZREVRANGEBYSCORE, in chunks
+ *   that double), filters names with the glob and reads matches until it has `limit + 1`.
+ *
+ * The glob runs in Node (core/glob.ts is the one definition of the syntax). The index read and the
+ * context reads are separate round trips, so a context rewritten in between is skipped on this
+ * page (its index entry moved above): `revision` is read first, and such a context has a change
+ * above it, so a client that lists and then watches from `revision` still ends up with it.
+ */
+export async function runQuery(
+  deps: QueryDeps,
+  scope: Scope,
+  glob: Glob,
+  options: { limit: number; beforeRevision?: number },
+): Promise<QueryOutcome> {
+  const before = options.beforeRevision ?? Infinity;
+  const want = options.limit + 1;
+  const found: Context[] = [];
+  let revision: number;
+
+  // Reads the candidates (newest first) until `want` contexts are found; stale ones are skipped.
+  const collect = async (candidates: readonly Candidate[]): Promise<void> => {
+    for (let i = 0; i < candidates.length && found.length < want; ) {
+      const slice = candidates.slice(i, i + (want - found.length));
+      i += slice.length;
+      const { contexts } = await deps.fetch(scope, slice.map(([k]) => k));
+      contexts.forEach((ctx, j) => {
+        if (ctx && ctx.revision === slice[j][1] && ctx.revision < before) found.push(ctx);
+      });
+    }
+  };
+
+  if (glob.exact) {
+    const { revision: rev, contexts } = await deps.fetch(scope, [glob.prefix]);
+    revision = rev;
+    if (contexts[0] && contexts[0].revision < before) found.push(contexts[0]);
+  } else {
+    let walk = true;
+    if (glob.prefix) {
+      const [rev, selective, ...flat] = await deps.prefix(
+        scope,
+        `[${glob.prefix}`,
+        // Keys are ASCII, so prefix + 0xff sorts after every key that starts with the prefix.
+        Buffer.concat([Buffer.from(`(${glob.prefix}`), Buffer.from([0xff])]),
+        deps.prefixScanLimit,
+      );
+      revision = rev;
+      if (selective === 1) {
+        walk = false;
+        const candidates: Candidate[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          const r = Number(flat[i + 1]);
+          if (r < before && glob.matches(flat[i])) candidates.push([flat[i], r]);
+        }
+        candidates.sort((a, b) => b[1] - a[1]);
+        await collect(candidates);
+      }
+    }
+    if (walk) revision = await walkRevisions(deps, scope, glob, before, () => found.length >= want, collect);
+  }
+
+  const more = found.length > options.limit;
+  const contexts = more ? found.slice(0, options.limit) : found;
+  return {
+    contexts,
+    ...(more ? { nextBeforeRevision: contexts[contexts.length - 1].revision } : {}),
+    revision: revision!,
+  };
+}
+
+async function walkRevisions(
+  deps: QueryDeps,
+  scope: Scope,
+  glob: Glob,
+  before: number,
+  done: () => boolean,
+  collect: (candidates: readonly Candidate[]) => Promise<void>,
+): Promise<number> {
+  const index = deps.keys.byRevision(scope);
+  let max = before === Infinity ? "+inf" : `(${before}`;
+  let chunk = FIRST_CHUNK;
+  let revision: number | undefined;
+  for (;;) {
+    const page = await redisCall(async () => {
+      if (revision !== undefined) return deps.client.zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk);
+      const results = await deps.client.multi().hget(deps.keys.meta, "rev").zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk).exec();
+      const failed = results?.find(([err]) => err);
+      if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
+      revision = Number(results[0][1] ?? 0);
+      return results[1][1] as string[];
+    });
+    const candidates: Candidate[] = [];
+    for (let i = 0; i + 1 < page.length; i += 2) {
+      if (glob.matches(page[i])) candidates.push([page[i], Number(page[i + 1])]);
+    }
+    await collect(candidates);
+    if (done() || page.length < chunk * 2) return revision!;
+    max = `(${page[page.length - 1]}`;
+    chunk = Math.min(MAX_CHUNK, chunk * 2);
+  }
+}
