@@ -171,9 +171,8 @@ class MemoryIndex implements MemoryVectorIndex {
   }
 
   async count(): Promise<number> {
-    this.checkOpen();
     // Counts applied writes: a caller that awaited its upsert sees it counted.
-    return this.storage?.size ?? 0;
+    return this.ready().size;
   }
 
   async clear(): Promise<void> {

@@ -105,7 +105,7 @@ class QdrantIndex implements VectorIndex {
       throw new FabricError("FAILED_PRECONDITION", `Qdrant collection "${c}" uses ${String(vectors.distance)} distance; the fabric needs Cosine`);
     }
     for (const field of INDEXED_FIELDS) {
-      if (info.payload_schema[field] !== undefined) continue;
+      if (info.payload_schema?.[field] !== undefined) continue;
       await this.call(`index the "${field}" payload field`, () =>
         this.client.createPayloadIndex(c, { field_name: field, field_schema: "keyword", wait: true }),
       );
