@@ -15,7 +15,14 @@ import { SentencePieceTokenizer, type SentencePieceVocab } from "../server/searc
 import { USE_MAX_TOKENS, sparseBatch } from "../server/search/embed/use-lite-model.js";
 import type { Embedder } from "../server/search/types.js";
 
-/** Sentence-length texts resembling stored contexts, varied so that batches are not uniform. */
+/** Short questions (about 8 tokens each), the kind of text a search query is. */
+export function shortTexts(count = 256): string[] {
+  const subjects = ["my password", "the invoice", "a refund", "my account", "the API key", "a ticket", "the plan", "my email"];
+  const verbs = ["How do I reset", "Where is", "Can I change", "Why was", "Who owns"];
+  return Array.from({ length: count }, (_, i) => `${verbs[i % verbs.length]} ${subjects[(i * 3) % subjects.length]} ${i}?`);
+}
+
+/** Sentence-length texts (about 20 tokens) resembling stored contexts, varied so batches are not uniform. */
 export function sampleTexts(count = 256): string[] {
   const openings = ["How do I", "Why does the service", "Please summarise how to", "The agent should", "Remember that users", "Explain why we"];
   const actions = ["reset a password", "rotate the API keys", "retry a failed payment", "escalate an urgent ticket", "cache the system prompt", "compare two invoices"];
@@ -99,15 +106,16 @@ async function main(): Promise<void> {
   const prepared = await ensureBundledModel();
   console.log(`model ${prepared.modelId} ready in ${Math.round(performance.now() - t0)} ms (${prepared.converted ? "converted" : "cached"})`);
 
-  const bare = await benchBareSession(texts, seconds);
-  console.log(`bare session, 1 text/run:     ${bare.single.toFixed(0)} embeddings/s`);
-  console.log(`bare session, 32 texts/run:   ${bare.batched32.toFixed(0)} embeddings/s`);
+  for (const [label, set] of [["short (~8 tokens)", shortTexts()], ["sentences (~20 tokens)", texts]] as const) {
+    const bare = await benchBareSession(set, seconds);
+    console.log(`bare session, ${label}: ${bare.single.toFixed(0)}/s one text per run, ${bare.batched32.toFixed(0)}/s 32 per run`);
+  }
 
   const embedder = await createEmbedder({});
   try {
     for (const concurrency of [1, 8, 64]) {
       const rate = await benchEmbedder(embedder, texts, concurrency, seconds);
-      console.log(`embedder, ${String(concurrency).padStart(2)} concurrent callers: ${rate.toFixed(0)} embeddings/s`);
+      console.log(`embedder, sentences, ${String(concurrency).padStart(2)} concurrent callers: ${rate.toFixed(0)} embeddings/s`);
     }
   } finally {
     await embedder.close();
