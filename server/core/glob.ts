@@ -75,6 +75,7 @@ export function escapeGlob(s: string): string {
   return s.replace(/[\\*?[\]]/g, "\\$&");
 }
 
+/** Escapes the characters that are syntax in a `u`-mode RegExp (and only those: `\-` is an error there). */
 function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cachefabric/v1/search.proto.
  */
 export const file_cachefabric_v1_search: GenFile = /*@__PURE__*/
-  fileDesc("ChtjYWNoZWZhYnJpYy92MS9zZWFyY2gucHJvdG8SDmNhY2hlZmFicmljLnYxIvMBCg1TZWFyY2hSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDQoFbGltaXQYAyABKAUSFgoObWluX3NpbWlsYXJpdHkYBCABKAESPQoIbWV0YWRhdGEYBSADKAsyKy5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSFgoOd2FpdF9mb3JfaW5kZXgYBiABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKDFNlYXJjaFJlc3VsdBIoCgdjb250ZXh0GAEgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBISCgpzaW1pbGFyaXR5GAIgASgBIj8KDlNlYXJjaFJlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXN1bHQyWAoNU2VhcmNoU2VydmljZRJHCgZTZWFyY2gSHS5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXF1ZXN0Gh4uY2FjaGVmYWJyaWMudjEuU2VhcmNoUmVzcG9uc2ViBnByb3RvMw", [file_cachefabric_v1_context]);
+  fileDesc("ChtjYWNoZWZhYnJpYy92MS9zZWFyY2gucHJvdG8SDmNhY2hlZmFicmljLnYxIvMBCg1TZWFyY2hSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDQoFbGltaXQYAyABKAUSFgoObWluX3NpbWlsYXJpdHkYBCABKAESPQoIbWV0YWRhdGEYBSADKAsyKy5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSFgoOd2FpdF9mb3JfaW5kZXgYBiABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKDFNlYXJjaFJlc3VsdBIoCgdjb250ZXh0GAEgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBISCgpzaW1pbGFyaXR5GAIgASgBIj8KDlNlYXJjaFJlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXN1bHQiEAoOUmVpbmRleFJlcXVlc3QiLgoPUmVpbmRleFJlc3BvbnNlEgwKBGRvbmUYASABKAMSDQoFdG90YWwYAiABKAMiFQoTU2VhcmNoU3RhdHVzUmVxdWVzdCKxAQoUU2VhcmNoU3RhdHVzUmVzcG9uc2USDQoFbW9kZWwYASABKAkSEQoJZGltZW5zaW9uGAIgASgFEg0KBWluZGV4GAMgASgJEiUKBnNjb3BlcxgEIAMoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEg8KB3ZlY3RvcnMYBSABKAMSGAoQaW5kZXhlZF9yZXZpc2lvbhgGIAEoAxIWCg5lbWJlZGRlcl9xdWV1ZRgHIAEoAzKBAgoNU2VhcmNoU2VydmljZRJHCgZTZWFyY2gSHS5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXF1ZXN0Gh4uY2FjaGVmYWJyaWMudjEuU2VhcmNoUmVzcG9uc2USTAoHUmVpbmRleBIeLmNhY2hlZmFicmljLnYxLlJlaW5kZXhSZXF1ZXN0Gh8uY2FjaGVmYWJyaWMudjEuUmVpbmRleFJlc3BvbnNlMAESWQoMU2VhcmNoU3RhdHVzEiMuY2FjaGVmYWJyaWMudjEuU2VhcmNoU3RhdHVzUmVxdWVzdBokLmNhY2hlZmFicmljLnYxLlNlYXJjaFN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_cachefabric_v1_context]);
 
 /**
  * @generated from message cachefabric.v1.SearchRequest
@@ -112,6 +112,113 @@ export const SearchResponseSchema: GenMessage<SearchResponse> = /*@__PURE__*/
   messageDesc(file_cachefabric_v1_search, 2);
 
 /**
+ * @generated from message cachefabric.v1.ReindexRequest
+ */
+export type ReindexRequest = Message<"cachefabric.v1.ReindexRequest"> & {
+};
+
+/**
+ * Describes the message cachefabric.v1.ReindexRequest.
+ * Use `create(ReindexRequestSchema)` to create a new message.
+ */
+export const ReindexRequestSchema: GenMessage<ReindexRequest> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_search, 3);
+
+/**
+ * Progress of a reindex: sent as contexts are embedded; the last message has done == total.
+ *
+ * @generated from message cachefabric.v1.ReindexResponse
+ */
+export type ReindexResponse = Message<"cachefabric.v1.ReindexResponse"> & {
+  /**
+   * @generated from field: int64 done = 1;
+   */
+  done: bigint;
+
+  /**
+   * @generated from field: int64 total = 2;
+   */
+  total: bigint;
+};
+
+/**
+ * Describes the message cachefabric.v1.ReindexResponse.
+ * Use `create(ReindexResponseSchema)` to create a new message.
+ */
+export const ReindexResponseSchema: GenMessage<ReindexResponse> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_search, 4);
+
+/**
+ * @generated from message cachefabric.v1.SearchStatusRequest
+ */
+export type SearchStatusRequest = Message<"cachefabric.v1.SearchStatusRequest"> & {
+};
+
+/**
+ * Describes the message cachefabric.v1.SearchStatusRequest.
+ * Use `create(SearchStatusRequestSchema)` to create a new message.
+ */
+export const SearchStatusRequestSchema: GenMessage<SearchStatusRequest> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_search, 5);
+
+/**
+ * @generated from message cachefabric.v1.SearchStatusResponse
+ */
+export type SearchStatusResponse = Message<"cachefabric.v1.SearchStatusResponse"> & {
+  /**
+   * Model id (name and content hash) and vector dimension.
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: int32 dimension = 2;
+   */
+  dimension: number;
+
+  /**
+   * "memory" or "qdrant".
+   *
+   * @generated from field: string index = 3;
+   */
+  index: string;
+
+  /**
+   * @generated from field: repeated cachefabric.v1.Scope scopes = 4;
+   */
+  scopes: Scope[];
+
+  /**
+   * Vectors in the index.
+   *
+   * @generated from field: int64 vectors = 5;
+   */
+  vectors: bigint;
+
+  /**
+   * Every change up to this store revision is reflected in the index.
+   *
+   * @generated from field: int64 indexed_revision = 6;
+   */
+  indexedRevision: bigint;
+
+  /**
+   * Texts waiting for the embedder.
+   *
+   * @generated from field: int64 embedder_queue = 7;
+   */
+  embedderQueue: bigint;
+};
+
+/**
+ * Describes the message cachefabric.v1.SearchStatusResponse.
+ * Use `create(SearchStatusResponseSchema)` to create a new message.
+ */
+export const SearchStatusResponseSchema: GenMessage<SearchStatusResponse> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_search, 6);
+
+/**
  * Finds stored contexts by meaning.
  *
  * @generated from service cachefabric.v1.SearchService
@@ -124,6 +231,24 @@ export const SearchService: GenService<{
     methodKind: "unary";
     input: typeof SearchRequestSchema;
     output: typeof SearchResponseSchema;
+  },
+  /**
+   * Re-embeds every context of the indexed scopes (after a model change), streaming progress.
+   *
+   * @generated from rpc cachefabric.v1.SearchService.Reindex
+   */
+  reindex: {
+    methodKind: "server_streaming";
+    input: typeof ReindexRequestSchema;
+    output: typeof ReindexResponseSchema;
+  },
+  /**
+   * @generated from rpc cachefabric.v1.SearchService.SearchStatus
+   */
+  searchStatus: {
+    methodKind: "unary";
+    input: typeof SearchStatusRequestSchema;
+    output: typeof SearchStatusResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_cachefabric_v1_search, 0);

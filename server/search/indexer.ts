@@ -1,0 +1,209 @@
+import type { Context, Scope } from "../../client/types.js";
+import { FabricError } from "../core/errors.js";
+import { compileGlob } from "../core/glob.js";
+import type { ChangeEvent, Store } from "../store/types.js";
+import { textOf } from "./text.js";
+import type { Embedder, VectorIndex, VectorPoint } from "./types.js";
+
+export interface IndexerOptions {
+  store: Store;
+  embedder: Embedder;
+  index: VectorIndex;
+  scopes: readonly Scope[];
+  /** Most contexts embedded per step. Default 64. */
+  batchSize?: number;
+  /** Called when applying a change failed (the indexer retries); for logs and metrics. */
+  onError?: (error: unknown) => void;
+}
+
+export interface Indexer {
+  /** Resolves once the initial build (a scan of the indexed scopes) is done. */
+  readonly ready: Promise<void>;
+  /** Every change up to this store revision is reflected in the index. */
+  readonly indexedRevision: number;
+  /** Resolves once every change up to `revision` is reflected in the index. */
+  waitFor(revision: number, signal?: AbortSignal): Promise<void>;
+  /** Empties the index and embeds every context of the indexed scopes again. */
+  rebuild(onProgress?: (done: number, total: number) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The vector id of a context. */
+export const vectorId = (scope: Scope, key: string) => `${scope}/${key}`;
+
+const RETRY_MS = 500;
+
+/**
+ * Keeps the vector index in step with the store, off the write path: it follows the store's change
+ * feed (the same one Watch uses), embeds PUTs of indexed scopes in batches and removes the vectors
+ * of DELETE and EXPIRE (and of PUTs whose value has no text).
+ *
+ * Invariants:
+ * - `applied` is the highest revision R such that every change ≤ R is reflected in the index; it only
+ *   grows. Changes in other scopes count as applied at once.
+ * - While a scan (initial build or rebuild) runs, the feed keeps flowing; `latest` remembers the
+ *   revision last written for each id, so whichever of the scan and the feed comes second never
+ *   puts back an older version (a scan result older than a change already applied is skipped).
+ * - A failed step (embedder queue full, Qdrant down) is retried after RETRY_MS with the same
+ *   changes; nothing is dropped, so `applied` never claims a change that is not in the index.
+ */
+export function createIndexer(options: IndexerOptions): Indexer {
+  const { store, embedder, index, scopes } = options;
+  const indexed = new Set<Scope>(scopes);
+  const batchSize = options.batchSize ?? 64;
+  const pending: ChangeEvent[] = [];
+  const waiters: { revision: number; resolve: () => void }[] = [];
+  let latest: Map<string, number> | undefined = new Map();
+  let applied = 0;
+  let draining = false;
+  let closed = false;
+  let scanning = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const unsubscribe = store.subscribe((events) => {
+    pending.push(...events);
+    void drain();
+  });
+
+  const advance = (revision: number) => {
+    if (revision <= applied) return;
+    applied = revision;
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i].revision <= applied) waiters.splice(i, 1)[0].resolve();
+    }
+  };
+
+  /** Upserts or removes vectors for the given contexts/removals, skipping anything older than what is held. */
+  const apply = async (puts: Context[], removals: { id: string; revision: number }[]): Promise<void> => {
+    const fresh = (id: string, revision: number) => !latest || (latest.get(id) ?? -1) < revision;
+    const upserts: { id: string; ctx: Context; text: string }[] = [];
+    const deletes: string[] = [];
+    for (const ctx of puts) {
+      const id = vectorId(ctx.scope, ctx.key);
+      if (!fresh(id, ctx.revision)) continue;
+      const text = textOf(ctx.value);
+      if (text === undefined) deletes.push(id);
+      else upserts.push({ id, ctx, text });
+    }
+    for (const r of removals) if (fresh(r.id, r.revision)) deletes.push(r.id);
+    if (upserts.length) {
+      const vectors = await embedder.embed(upserts.map((u) => u.text));
+      const points: VectorPoint[] = upserts.map((u, i) => ({
+        id: u.id,
+        vector: vectors[i],
+        payload: { scope: u.ctx.scope, key: u.ctx.key, metadata: { ...u.ctx.metadata }, revision: u.ctx.revision },
+      }));
+      await index.upsert(points);
+    }
+    if (deletes.length) await index.delete(deletes);
+    if (latest) {
+      for (const u of upserts) latest.set(u.id, u.ctx.revision);
+      for (const ctx of puts) if (textOf(ctx.value) === undefined) latest.set(vectorId(ctx.scope, ctx.key), ctx.revision);
+      for (const r of removals) latest.set(r.id, Math.max(latest.get(r.id) ?? -1, r.revision));
+    }
+  };
+
+  async function drain(): Promise<void> {
+    if (draining || closed) return;
+    draining = true;
+    try {
+      while (pending.length > 0 && !closed) {
+        const batch = pending.slice(0, batchSize);
+        // Within a batch only the last change of each id matters.
+        const last = new Map<string, ChangeEvent>();
+        for (const e of batch) if (indexed.has(e.scope)) last.set(vectorId(e.scope, e.key), e);
+        const puts: Context[] = [];
+        const removals: { id: string; revision: number }[] = [];
+        for (const [id, e] of last) {
+          if (e.type === "PUT" && e.context) puts.push(e.context);
+          else removals.push({ id, revision: e.revision });
+        }
+        try {
+          await apply(puts, removals);
+        } catch (e) {
+          options.onError?.(e);
+          retryTimer = setTimeout(() => void drain(), RETRY_MS);
+          retryTimer.unref();
+          return;
+        }
+        pending.splice(0, batch.length);
+        advance(batch[batch.length - 1].revision);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  /** Scans the indexed scopes (newest first, pages of `batchSize`) and indexes what it finds. */
+  async function scan(onProgress?: (done: number, total: number) => void): Promise<number> {
+    scanning++;
+    latest ??= new Map();
+    try {
+      const startRevision = await store.revision();
+      const counts = await store.counts();
+      const total = scopes.reduce((n, s) => n + counts[s], 0);
+      let done = 0;
+      onProgress?.(0, total);
+      for (const scope of scopes) {
+        let before: number | undefined;
+        do {
+          const page = await store.query(scope, compileGlob("*"), { limit: batchSize, ...(before !== undefined ? { beforeRevision: before } : {}) });
+          for (;;) {
+            try {
+              await apply(page.contexts, []);
+              break;
+            } catch (e) {
+              if (closed) throw e;
+              options.onError?.(e);
+              await new Promise((r) => setTimeout(r, RETRY_MS));
+            }
+          }
+          done += page.contexts.length;
+          onProgress?.(Math.min(done, total), Math.max(done, total));
+          before = page.nextBeforeRevision;
+        } while (before !== undefined && !closed);
+      }
+      return startRevision;
+    } finally {
+      // The per-id guard is only needed while a scan and the feed may interleave.
+      if (--scanning === 0) latest = undefined;
+    }
+  }
+
+  // The feed was subscribed above, before the scan starts: every change after the scan's start
+  // revision arrives through it. Every change up to that revision is reflected once the scan is done
+  // (a removal the scan could not see is the one exception: see search-ops.ts, hits are checked
+  // against the store, so a vector left behind never surfaces).
+  const ready = scan().then(advance);
+  ready.catch((e) => options.onError?.(e));
+
+  return {
+    ready,
+    get indexedRevision() {
+      return applied;
+    },
+    async waitFor(revision, signal) {
+      await ready;
+      if (revision <= applied) return;
+      await new Promise<void>((resolve, reject) => {
+        const waiter = { revision, resolve };
+        waiters.push(waiter);
+        signal?.addEventListener("abort", () => {
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(new FabricError("DEADLINE_EXCEEDED", `index did not reach revision ${revision} in time (at ${applied})`));
+        }, { once: true });
+      });
+    },
+    async rebuild(onProgress) {
+      await ready;
+      await index.clear();
+      await scan(onProgress);
+    },
+    async close() {
+      closed = true;
+      unsubscribe();
+      if (retryTimer) clearTimeout(retryTimer);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { SCOPES, type Scope } from "../../client/types.js";
+import { ConfigError, parsers, type Setting } from "../config.js";
+
+const scopeList = (raw: string, name: string): Scope[] => {
+  const list = raw.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  for (const s of list) if (!(SCOPES as readonly string[]).includes(s)) throw new ConfigError(`${name}: unknown scope "${s}" (scopes: ${SCOPES.join(", ")})`);
+  if (list.length === 0) throw new ConfigError(`${name}: name at least one scope (or set FABRIC_SEARCH=off)`);
+  return list as Scope[];
+};
+
+/** Semantic search settings: the model, the index, what is indexed. */
+export const SEARCH_SETTINGS = {
+  search: {
+    env: "FABRIC_SEARCH",
+    flag: "search",
+    description: "Semantic search on or off (off: Search answers UNIMPLEMENTED and no model is loaded).",
+    default: true,
+    parse: parsers.bool,
+  },
+  searchScopes: {
+    env: "FABRIC_SEARCH_SCOPES",
+    flag: "search-scopes",
+    description: "Scopes whose contexts are embedded and searchable, comma-separated.",
+    default: ["GLOBAL", "USER"] as Scope[],
+    parse: scopeList,
+  },
+  modelDir: {
+    env: "FABRIC_MODEL_DIR",
+    flag: "model-dir",
+    description: "Folder of a sentence-transformers ONNX export (`model.onnx` + `tokenizer.json`); empty: the bundled USE-lite model.",
+    default: undefined as string | undefined,
+    parse: parsers.optional(parsers.string),
+  },
+  modelCache: {
+    env: "FABRIC_MODEL_CACHE",
+    flag: "model-cache",
+    description: "Where the bundled model is converted to ONNX on first start (hash-checked); default `.cache/models/use-lite`.",
+    default: undefined as string | undefined,
+    parse: parsers.optional(parsers.string),
+  },
+  embedThreads: {
+    env: "FABRIC_EMBED_THREADS",
+    flag: "embed-threads",
+    description: "onnxruntime intra-op threads for the embedder.",
+    default: 2,
+    parse: parsers.int(1, 64),
+  },
+  embedBatchWindowMs: {
+    env: "FABRIC_EMBED_BATCH_WINDOW_MS",
+    flag: "embed-batch-window-ms",
+    description: "How long the embedder waits to batch concurrent requests.",
+    default: 2,
+    parse: parsers.int(0, 1000),
+  },
+  embedMaxBatch: {
+    env: "FABRIC_EMBED_MAX_BATCH",
+    flag: "embed-max-batch",
+    description: "Most texts per model run.",
+    default: 32,
+    parse: parsers.int(1, 4096),
+  },
+  embedMaxQueue: {
+    env: "FABRIC_EMBED_MAX_QUEUE",
+    flag: "embed-max-queue",
+    description: "Most texts waiting for the embedder; beyond it searches get RESOURCE_EXHAUSTED (indexing retries).",
+    default: 1024,
+    parse: parsers.int(1, 1_000_000),
+  },
+  vectorExactLimit: {
+    env: "FABRIC_VECTOR_EXACT_LIMIT",
+    flag: "vector-exact-limit",
+    description: "In-process index: exact search up to this many vectors, HNSW (approximate) above.",
+    default: 20_000,
+    parse: parsers.int(0, 100_000_000),
+  },
+  qdrantUrl: {
+    env: "QDRANT_URL",
+    flag: "qdrant-url",
+    description: "Qdrant REST endpoint (e.g. http://qdrant:6333); empty: the in-process index.",
+    default: undefined as string | undefined,
+    parse: parsers.optional(parsers.string),
+  },
+  qdrantApiKey: {
+    env: "QDRANT_API_KEY",
+    flag: "qdrant-api-key",
+    description: "Qdrant API key, when the server requires one.",
+    default: undefined as string | undefined,
+    parse: parsers.optional(parsers.string),
+  },
+  qdrantCollection: {
+    env: "QDRANT_COLLECTION",
+    flag: "qdrant-collection",
+    description: "Qdrant collection; created with the model's dimension and cosine distance when absent.",
+    default: "cache_fabric",
+    parse: parsers.string,
+  },
+  qdrantTimeoutMs: {
+    env: "QDRANT_TIMEOUT_MS",
+    flag: "qdrant-timeout-ms",
+    description: "Bound on every Qdrant request; beyond it the call fails with UNAVAILABLE.",
+    default: 5000,
+    parse: parsers.int(100, 600_000),
+  },
+} satisfies Record<string, Setting<unknown>>;

@@ -1,0 +1,170 @@
+import type { FabricClient } from "../../client/index.js";
+import { createEmbedder } from "../../server/search/embed/index.js";
+import { createMemoryVectorIndex } from "../../server/search/index/memory.js";
+import { createQdrantVectorIndex } from "../../server/search/index/qdrant.js";
+import type { SearchOptions } from "../../server/search/search-ops.js";
+import type { Embedder, VectorIndex } from "../../server/search/types.js";
+import { createMemoryStore } from "../../server/store/memory.js";
+import type { Store } from "../../server/store/types.js";
+import { startTestServer, type TestServer } from "../support/harness.js";
+import { startQdrantStandIn, type QdrantStandIn } from "../support/qdrant-standin.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The same store, whose close() leaves the data in place: a restart finds what was written. */
+function outliving(store: Store): Store {
+  return {
+    kind: store.kind,
+    get: (...a) => store.get(...a),
+    write: (...a) => store.write(...a),
+    query: (...a) => store.query(...a),
+    cleanup: (...a) => store.cleanup(...a),
+    counts: () => store.counts(),
+    memoryUsage: () => store.memoryUsage(),
+    hitStats: () => store.hitStats(),
+    revision: () => store.revision(),
+    changesSince: (...a) => store.changesSince(...a),
+    subscribe: (l) => store.subscribe(l),
+    close: async () => {},
+  };
+}
+
+/** One embedder for the file (loading the model is the slow part); each test gets its own index. */
+let embedder: Embedder;
+let standIn: QdrantStandIn | undefined;
+beforeAll(async () => {
+  embedder = await createEmbedder();
+});
+afterAll(async () => {
+  await embedder.close();
+  await standIn?.close();
+});
+
+/** The embedder outlives each fabric: closing a fabric must not close the shared model. */
+const shared = (): Embedder => ({ ...embedder, dimension: embedder.dimension, modelId: embedder.modelId, embed: (t) => embedder.embed(t), close: async () => {} });
+
+type IndexFactory = () => Promise<{ index: VectorIndex; kind: "memory" | "qdrant" }>;
+
+const INDEXES: Array<[string, IndexFactory]> = [
+  ["in-process index", async () => ({ index: createMemoryVectorIndex(), kind: "memory" })],
+  [
+    process.env.QDRANT_URL ? "Qdrant (real, QDRANT_URL)" : "Qdrant adapter against the loopback Qdrant STAND-IN",
+    async () => {
+      const url = process.env.QDRANT_URL ?? (standIn ??= await startQdrantStandIn()).url;
+      return { index: createQdrantVectorIndex({ url, collection: `e2e_${Date.now()}_${Math.random().toString(36).slice(2, 8)}` }), kind: "qdrant" };
+    },
+  ],
+];
+
+describe.each(INDEXES)("search over gRPC with the %s", (_name, makeIndex) => {
+  let t: TestServer;
+  let fabric: FabricClient;
+  let store: Store;
+
+  async function start(existing?: Store, search?: Partial<SearchOptions>): Promise<void> {
+    // The fabric closes its store when it stops; the data outlives it, as a persistent store's does.
+    store = existing ?? outliving(createMemoryStore());
+    const { index, kind } = await makeIndex();
+    await index.init(embedder.dimension);
+    t = await startTestServer(store, { search: { embedder: shared(), index, indexKind: kind, ...search } });
+    fabric = t.client;
+  }
+  afterEach(async () => {
+    await t?.stop();
+  });
+
+  test("the guide's semantic search: similar prompts first, with similarity, key and value", async () => {
+    await start();
+    await fabric.setContext({ key: "prompt:1", value: "You are a helpful assistant focused on Python", scope: "GLOBAL" });
+    await fabric.setContext({ key: "prompt:2", value: "You are a travel agent who books hotels", scope: "GLOBAL" });
+    await fabric.setContext({ key: "prompt:3", value: "You write poems about the sea", scope: "GLOBAL" });
+    const similar = await fabric.search({ query: "Python programming help", scope: "GLOBAL", limit: 5, waitForIndex: true });
+    expect(similar.map((r) => r.key)[0]).toBe("prompt:1");
+    expect(similar).toHaveLength(3);
+    expect(similar[0].value).toBe("You are a helpful assistant focused on Python");
+    expect(similar[0].similarity).toBeGreaterThan(similar[1].similarity);
+    expect(similar[0].context.revision).toBe(1);
+  });
+
+  test("no stale hit through update, delete, TTL expiry and cleanup", async () => {
+    await start();
+    await fabric.setContext({ key: "doc:a", value: "How do I reset my password?" });
+    await fabric.setContext({ key: "doc:b", value: "The weather is sunny today" });
+    await fabric.setContext({ key: "doc:c", value: "Forgot my login credentials, need a new password", ttl: 0.4 });
+    await fabric.setContext({ key: "doc:d", value: "Recover access to my account after losing the password" });
+    const keys = async () => (await fabric.search({ query: "password reset", waitForIndex: true, minSimilarity: 0.3 })).map((r) => r.key).sort();
+    expect(await keys()).toEqual(["doc:a", "doc:c", "doc:d"]);
+
+    // update: doc:a no longer talks about passwords
+    await fabric.setContext({ key: "doc:a", value: "Bananas are yellow fruit" });
+    expect(await keys()).toEqual(["doc:c", "doc:d"]);
+    // delete
+    await fabric.deleteContext({ key: "doc:d" });
+    expect(await keys()).toEqual(["doc:c"]);
+    // TTL expiry
+    await sleep(500);
+    expect(await keys()).toEqual([]);
+    // cleanup
+    await fabric.setContext({ key: "doc:e", value: "password reset instructions" });
+    expect(await keys()).toEqual(["doc:e"]);
+    await fabric.cleanup({ before: new Date(Date.now() + 1000) });
+    expect(await keys()).toEqual([]);
+    expect((await fabric.searchStatus()).vectors).toBe(0);
+  });
+
+  test("filters: scope, metadata, minimum similarity, limit", async () => {
+    await start();
+    await fabric.setContext({ key: "user:1:prefs", value: "prefers formal, polite answers", scope: "USER", metadata: { user_id: "1" } });
+    await fabric.setContext({ key: "user:2:prefs", value: "prefers formal, polite answers", scope: "USER", metadata: { user_id: "2" } });
+    await fabric.setContext({ key: "tone", value: "prefers formal, polite answers", scope: "GLOBAL" });
+    await fabric.setContext({ key: "execution:1", value: "prefers formal, polite answers", scope: "EXECUTION" });
+    const q = { query: "formal tone", waitForIndex: true };
+    expect((await fabric.search({ ...q })).map((r) => r.key).sort()).toEqual(["tone", "user:1:prefs", "user:2:prefs"]);
+    expect((await fabric.search({ ...q, scope: "USER" })).map((r) => r.key).sort()).toEqual(["user:1:prefs", "user:2:prefs"]);
+    expect((await fabric.search({ ...q, scope: "USER", metadata: { user_id: "2" } })).map((r) => r.key)).toEqual(["user:2:prefs"]);
+    expect(await fabric.search({ ...q, minSimilarity: 0.99 })).toEqual([]);
+    expect(await fabric.search({ ...q, limit: 1 })).toHaveLength(1);
+  });
+
+  test("objects are searched by their text leaves; values with no text are not indexed", async () => {
+    await start();
+    await fabric.setContext({ key: "user:7:context", value: { preferences: { cuisine: "vegetarian Italian food" }, history: ["pasta", "pizza"] }, scope: "USER" });
+    await fabric.setContext({ key: "user:8:context", value: { preferences: { sport: "mountain biking" } }, scope: "USER" });
+    await fabric.setContext({ key: "empty", value: null });
+    const [top] = await fabric.search({ query: "meal suggestions without meat", scope: "USER", waitForIndex: true });
+    expect(top.key).toBe("user:7:context");
+    expect((await fabric.searchStatus()).vectors).toBe(2);
+  });
+
+  test("bad input names the field", async () => {
+    await start();
+    await expect(fabric.search({ query: "" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringMatching(/^query: is required/) });
+    await expect(fabric.search({ query: "x", scope: "EXECUTION" })).rejects.toMatchObject({ message: expect.stringMatching(/^scope: EXECUTION is not indexed/) });
+    await expect(fabric.search({ query: "x", limit: 101 })).rejects.toMatchObject({ message: expect.stringMatching(/^limit/) });
+    await expect(fabric.search({ query: "x", minSimilarity: 2 })).rejects.toMatchObject({ message: expect.stringMatching(/^min_similarity/) });
+  });
+
+  test("reindex re-embeds everything with progress; a restarted fabric rebuilds its index from the store", async () => {
+    await start();
+    const pipe = fabric.pipeline();
+    for (let i = 0; i < 150; i++) pipe.setContext({ key: `note:${i}`, value: `note number ${i} about ${i % 2 ? "cats" : "the stock market"}` });
+    await pipe.execute();
+    await fabric.search({ query: "x", waitForIndex: true });
+    const progress = [];
+    for await (const p of fabric.reindex()) progress.push(p);
+    expect(progress.at(-1)).toEqual({ done: 150, total: 150 });
+    expect(progress.length).toBeGreaterThan(1);
+    expect((await fabric.searchStatus()).vectors).toBe(150);
+
+    // Restart: a new fabric (new index) over the same data finds everything again.
+    const data = store;
+    await t.stop();
+    await start(data);
+    const status = await fabric.searchStatus();
+    const hits = await fabric.search({ query: "felines", waitForIndex: true, limit: 3 });
+    expect(hits.every((h) => h.key.startsWith("note:") && Number(h.key.slice(5)) % 2 === 1)).toBe(true);
+    expect((await fabric.searchStatus()).vectors).toBe(150);
+    expect(status.dimension).toBe(512);
+  });
+});
+
