@@ -198,12 +198,50 @@ export interface SearchResult {
 
 // ---- Executions and feedback (issue 6) ----
 
+/**
+ * Executions and feedback are typed views of contexts (README "Executions and feedback"): an
+ * execution is `execution:{id}` in the EXECUTION scope, user feedback `feedback:{id}` and automated
+ * feedback `feedback:{id}:auto` in the FEEDBACK scope. `query({ pattern: "execution:*", scope:
+ * "EXECUTION" })` sees the same records, and records written with `setContext` in the guide's shape
+ * are read back by the typed calls.
+ */
 export type ExecutionStatus = "OK" | "ERROR";
 
+/** One agent execution, as stored. */
 export interface Execution {
+  /** Key characters other than ':' (1..256); generated (UUID) when absent on record. */
   id: string;
-  startedAt?: Date;
-  finishedAt?: Date;
+  /** The guide's `timestamp`. Time-range filters apply to it. */
+  startedAt: Date;
+  finishedAt: Date;
+  /** Absent when none was recorded (distinct from `null`). */
+  input?: JsonValue;
+  output?: JsonValue;
+  latencyMs: number;
+  status: ExecutionStatus;
+  /** Set only when status is ERROR. */
+  error?: string;
+  /** The router or prompt key the execution ran with. */
+  promptKey?: string;
+  /** Revision of that prompt's context when it ran; stats group by it. Absent: unknown. */
+  promptRevision?: number;
+  /** Free metadata (the reserved keys execution_id, status, prompt_key, prompt_revision excluded). */
+  metadata: Record<string, string>;
+  /** Store revision of the record. */
+  revision: number;
+  /** Absent when the record does not expire. */
+  expiresAt?: Date;
+}
+
+/**
+ * What `recordExecution` takes. Everything is optional: the id is generated, `startedAt` defaults to
+ * `(finishedAt ?? now) - latencyMs`, `finishedAt` to `startedAt + latencyMs`, `latencyMs` to their
+ * difference, `status` to ERROR when `error` is set and OK otherwise.
+ */
+export interface ExecutionInput {
+  id?: string;
+  startedAt?: Date | string | number;
+  finishedAt?: Date | string | number;
   input?: JsonValue;
   output?: JsonValue;
   latencyMs?: number;
@@ -212,71 +250,154 @@ export interface Execution {
   promptKey?: string;
   promptRevision?: number;
   metadata?: Record<string, string>;
-}
-
-export interface ExecutionInput extends Partial<Execution> {
-  /** Time to live in seconds; default the server's retention. */
+  /** Time to live in seconds; absent means the server's default retention. */
   ttl?: number;
 }
 
+/** A named automated score out of a maximum, e.g. the guide's `{ auto_score: 2, max_score: 3 }`. */
 export interface Score {
   name: string;
+  /** In [0, max]. */
   value: number;
+  /** Positive. */
   max: number;
 }
 
+/**
+ * What `recordFeedback` takes. With `scores` it is automated feedback (`feedback:{id}:auto`, no
+ * rating or corrections); otherwise user feedback (`feedback:{id}`) with at least one of rating,
+ * comment, corrections. Recording again replaces the previous feedback of that kind.
+ */
+export interface FeedbackInput {
+  executionId: string;
+  /** Default: the server's clock. */
+  timestamp?: Date | string | number;
+  /** Integer 1..5. */
+  rating?: number;
+  comment?: string;
+  /** Ground-truth corrections, any JSON value. */
+  corrections?: JsonValue;
+  scores?: Score[];
+  metadata?: Record<string, string>;
+  /** Time to live in seconds; absent: expire with the execution if it expires, else the default retention. */
+  ttl?: number;
+}
+
+/** Feedback as stored. */
 export interface Feedback {
   executionId: string;
-  timestamp?: Date;
-  /** 1..5. */
+  timestamp: Date;
   rating?: number;
   comment?: string;
   corrections?: JsonValue;
-  /** Automated scores; when present this is automated feedback (`feedback:{id}:auto`). */
+  /** Present (non-empty) exactly on automated feedback. */
   scores?: Score[];
-  metadata?: Record<string, string>;
+  metadata: Record<string, string>;
+  revision: number;
+  expiresAt?: Date;
 }
 
 export interface ExecutionWithFeedback {
   execution: Execution;
+  /** The user's feedback, when there is some. */
   feedback?: Feedback;
   automatedFeedback?: Feedback;
 }
 
-export interface ListExecutionsInput {
-  promptKey?: string;
-  status?: ExecutionStatus;
+/** A time window over `startedAt`: `since` inclusive, `until` exclusive; absent bounds are open. */
+export interface TimeWindow {
   since?: Date | string | number;
   until?: Date | string | number;
+}
+
+export interface ListExecutionsInput extends TimeWindow {
+  promptKey?: string;
+  status?: ExecutionStatus;
+  /** 1..1000, default 100. */
   limit?: number;
+  /** From a previous page with the same filters. */
   pageToken?: string;
 }
 
 export interface ExecutionPage {
+  /**
+   * Most recently recorded first. May hold fewer than `limit` even when more follow (each call
+   * examines a bounded number of records): keep paging until `nextPageToken` is absent.
+   */
   executions: Execution[];
   nextPageToken?: string;
 }
 
-export interface ExecutionStatsInput {
+export interface ExecutionStatsInput extends TimeWindow {
   promptKey?: string;
-  since?: Date | string | number;
-  until?: Date | string | number;
 }
 
-export interface ExecutionStats {
+/** Figures over a set of executions; percentiles are exact (nearest rank); all 0 when count is 0. */
+export interface ExecutionFigures {
   count: number;
+  errorCount: number;
   errorRate: number;
   latencyAvgMs: number;
   latencyP50Ms: number;
   latencyP95Ms: number;
   latencyP99Ms: number;
+  latencyMaxMs: number;
 }
 
-export interface ExportInput {
-  since?: Date | string | number;
-  until?: Date | string | number;
+/** The executions of one prompt revision. */
+export interface PromptRevisionGroup {
+  /** Absent for executions recorded without a prompt key. */
+  promptKey?: string;
+  /** Absent for executions recorded without a prompt revision. */
+  promptRevision?: number;
+}
+
+/** Totals at the top level, and the same figures per (prompt key, revision). */
+export interface ExecutionStats extends ExecutionFigures {
+  /** Ordered by prompt key, then revision. */
+  byPromptRevision: (PromptRevisionGroup & ExecutionFigures)[];
+}
+
+export type FeedbackSummaryInput = ExecutionStatsInput;
+
+export interface ScoreSummary {
+  name: string;
+  /** Automated feedback records carrying this score. */
+  count: number;
+  mean: number;
+  /** Mean of value / max, in [0, 1]. */
+  normalizedMean: number;
+}
+
+export type Rating = 1 | 2 | 3 | 4 | 5;
+
+export interface FeedbackFigures {
+  /** Executions in the window, with or without feedback. */
+  executions: number;
+  /** Executions with user feedback. */
+  feedbackCount: number;
+  ratedCount: number;
+  ratingCounts: Record<Rating, number>;
+  /** 0 when nothing is rated. */
+  ratingMean: number;
+  correctionsCount: number;
+  /** Executions with automated feedback. */
+  automatedCount: number;
+  /** By name, sorted by name. */
+  scores: ScoreSummary[];
+}
+
+/** Totals at the top level, and the same figures per (prompt key, revision). */
+export interface FeedbackSummary extends FeedbackFigures {
+  byPromptRevision: (PromptRevisionGroup & FeedbackFigures)[];
+}
+
+export interface ExportInput extends TimeWindow {
+  /** 1..5: only executions whose user rating is at least this. */
   minRating?: number;
+  /** Only executions whose user feedback carries corrections. */
   hasCorrections?: boolean;
+  promptKey?: string;
 }
 
 /** The guide's fabric, in TypeScript idiom. */
@@ -300,11 +421,19 @@ export interface Fabric {
 
   search(input: SearchInput, options?: CallOptions): Promise<SearchResult[]>;
 
+  /** Records an execution (EXECUTION/`execution:{id}`) and returns it as stored, id and times filled in. */
   recordExecution(input: ExecutionInput, options?: CallOptions): Promise<Execution>;
-  recordFeedback(input: Feedback, options?: CallOptions): Promise<Feedback>;
+  /** Records user or automated feedback; NOT_FOUND for an unknown execution (unless the server allows it). */
+  recordFeedback(input: FeedbackInput, options?: CallOptions): Promise<Feedback>;
+  /** The execution with its feedback, or null when there is none (like `getContext`). */
   getExecution(id: string, options?: CallOptions): Promise<ExecutionWithFeedback | null>;
+  /** Most recently recorded first, filtered, paged. */
   listExecutions(input?: ListExecutionsInput, options?: CallOptions): Promise<ExecutionPage>;
+  /** Count, error rate and latency percentiles over a window, in total and by prompt revision. */
   executionStats(input?: ExecutionStatsInput, options?: CallOptions): Promise<ExecutionStats>;
+  /** Rating distribution and mean, automated score means over a window, in total and by prompt revision. */
+  feedbackSummary(input?: FeedbackSummaryInput, options?: CallOptions): Promise<FeedbackSummary>;
+  /** Executions joined with their feedback, streamed; filter by window, rating, corrections. */
   exportTrainingData(input?: ExportInput, options?: CallOptions): AsyncIterable<ExecutionWithFeedback>;
 
   close(): Promise<void>;
