@@ -1,25 +1,65 @@
-import type { Transport } from "./transport.js";
-import type { Fabric } from "./types.js";
+import {
+  executionFromPb, exportToPb, feedbackFromPb, listExecutionsToPb, recordExecutionToPb, recordFeedbackToPb,
+  statsFromPb, statsRequestToPb, summaryFromPb, withFeedbackFromPb,
+} from "./execution-convert.js";
 import { FabricError } from "./errors.js";
+import { ExecutionService } from "./gen/cachefabric/v1/execution_pb.js";
+import type { Transport } from "./transport.js";
+import type { CallOptions, ExecutionWithFeedback, ExportInput, Fabric } from "./types.js";
 
-/** The client's execution and feedback calls (issue 6). Not implemented yet. */
+/** The client's execution and feedback calls, as `FabricClient` exposes them. */
 export type ExecutionCalls = Pick<
   Fabric,
-  "recordExecution" | "recordFeedback" | "getExecution" | "listExecutions" | "executionStats" | "exportTrainingData"
+  | "recordExecution" | "recordFeedback" | "getExecution" | "listExecutions" | "executionStats" | "feedbackSummary"
+  | "exportTrainingData"
 >;
 
-export function executionCalls(_transport: Transport): ExecutionCalls {
-  const unimplemented = async (): Promise<never> => {
-    throw new FabricError("UNIMPLEMENTED", "execution tracking is not implemented yet");
-  };
+const M = ExecutionService.method;
+
+/** ExecutionService over a transport: API types ⇄ proto (execution-convert.ts), one call each. */
+export function executionCalls(transport: Transport): ExecutionCalls {
   return {
-    recordExecution: unimplemented,
-    recordFeedback: unimplemented,
-    getExecution: unimplemented,
-    listExecutions: unimplemented,
-    executionStats: unimplemented,
-    exportTrainingData() {
-      throw new FabricError("UNIMPLEMENTED", "execution tracking is not implemented yet");
+    async recordExecution(input, options) {
+      const res = await transport.unary(M.recordExecution, recordExecutionToPb(input), options);
+      return executionFromPb(required(res.execution, "execution"));
+    },
+    async recordFeedback(input, options) {
+      const res = await transport.unary(M.recordFeedback, recordFeedbackToPb(input), options);
+      return feedbackFromPb(required(res.feedback, "feedback"));
+    },
+    async getExecution(id, options) {
+      if (typeof id !== "string") throw FabricError.invalid("id", "must be a string");
+      const res = await transport.unary(M.getExecution, { id }, options);
+      return res.execution ? withFeedbackFromPb(res) : null;
+    },
+    async listExecutions(input, options) {
+      const res = await transport.unary(M.listExecutions, listExecutionsToPb(input), options);
+      return {
+        executions: res.executions.map(executionFromPb),
+        ...(res.nextPageToken ? { nextPageToken: res.nextPageToken } : {}),
+      };
+    },
+    async executionStats(input, options) {
+      return statsFromPb(await transport.unary(M.executionStats, statsRequestToPb(input), options));
+    },
+    async feedbackSummary(input, options) {
+      return summaryFromPb(await transport.unary(M.feedbackSummary, statsRequestToPb(input), options));
+    },
+    exportTrainingData(input?: ExportInput, options?: CallOptions): AsyncIterable<ExecutionWithFeedback> {
+      return {
+        async *[Symbol.asyncIterator]() {
+          // Converted here, not at the call, so bad input surfaces where the results do: in the loop.
+          const request = exportToPb(input);
+          for await (const res of transport.serverStream(M.exportTrainingData, request, options)) {
+            yield withFeedbackFromPb(required(res.example, "example"));
+          }
+        },
+      };
     },
   };
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new FabricError("INTERNAL", `server sent a response without ${what}`);
+  return value;
 }

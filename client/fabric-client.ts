@@ -153,6 +153,7 @@ export class FabricClient implements Fabric {
   getExecution: ExecutionCalls["getExecution"] = (...args) => this.executions.getExecution(...args);
   listExecutions: ExecutionCalls["listExecutions"] = (...args) => this.executions.listExecutions(...args);
   executionStats: ExecutionCalls["executionStats"] = (...args) => this.executions.executionStats(...args);
+  feedbackSummary: ExecutionCalls["feedbackSummary"] = (...args) => this.executions.feedbackSummary(...args);
   exportTrainingData: ExecutionCalls["exportTrainingData"] = (...args) => this.executions.exportTrainingData(...args);
 
   async close(): Promise<void> {

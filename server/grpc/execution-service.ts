@@ -1,24 +1,46 @@
+import {
+  executionToPb, exportFromPb, feedbackToPb, listExecutionsFromPb, recordExecutionFromPb, recordFeedbackFromPb,
+  statsRequestFromPb, statsToPb, summaryToPb, withFeedbackToPb,
+} from "../../client/execution-convert.js";
+import { toBig } from "../../client/convert.js";
 import type { ExecutionService } from "../../client/gen/cachefabric/v1/execution_pb.js";
 import type { Fabric } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
 import type { ServiceHandlers } from "./adapter.js";
 
 type Handlers = ServiceHandlers<(typeof ExecutionService)["method"]>;
 
-/** ExecutionService over a Fabric (issue 6). Not implemented yet. */
-export function executionServiceHandlers(_fabric: Fabric): Handlers {
-  const unimplemented = async (): Promise<never> => {
-    throw new FabricError("UNIMPLEMENTED", "execution tracking is not implemented yet");
-  };
+/**
+ * ExecutionService over a Fabric: proto ⇄ API types (client/execution-convert.ts), nothing else.
+ * Reads get the call's signal, so a cancelled or timed-out stats scan or export stops paging.
+ */
+export function executionServiceHandlers(fabric: Fabric): Handlers {
   return {
-    recordExecution: unimplemented,
-    recordFeedback: unimplemented,
-    getExecution: unimplemented,
-    listExecutions: unimplemented,
-    executionStats: unimplemented,
-    // eslint-disable-next-line require-yield
-    async *exportTrainingData() {
-      throw new FabricError("UNIMPLEMENTED", "execution tracking is not implemented yet");
+    async recordExecution(req) {
+      const execution = await fabric.recordExecution(recordExecutionFromPb(req));
+      return { execution: executionToPb(execution), revision: toBig(execution.revision) };
+    },
+    async recordFeedback(req) {
+      const feedback = await fabric.recordFeedback(recordFeedbackFromPb(req));
+      return { feedback: feedbackToPb(feedback), revision: toBig(feedback.revision) };
+    },
+    async getExecution(req, { signal }) {
+      const found = await fabric.getExecution(req.id, { signal });
+      return found ? withFeedbackToPb(found) : {};
+    },
+    async listExecutions(req, { signal }) {
+      const page = await fabric.listExecutions(listExecutionsFromPb(req), { signal });
+      return { executions: page.executions.map(executionToPb), nextPageToken: page.nextPageToken ?? "" };
+    },
+    async executionStats(req, { signal }) {
+      return statsToPb(await fabric.executionStats(statsRequestFromPb(req), { signal }));
+    },
+    async feedbackSummary(req, { signal }) {
+      return summaryToPb(await fabric.feedbackSummary(statsRequestFromPb(req), { signal }));
+    },
+    async *exportTrainingData(req, { signal }) {
+      for await (const example of fabric.exportTrainingData(exportFromPb(req), { signal })) {
+        yield { example: withFeedbackToPb(example) };
+      }
     },
   };
 }
