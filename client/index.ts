@@ -4,6 +4,7 @@
  */
 export { FabricClient, type FabricClientOptions } from "./fabric-client.js";
 export { FabricError, type ErrorCode, ERROR_CODES } from "./errors.js";
+export { trackExecution, type TrackOptions } from "./agent-tracker.js";
 export * from "./types.js";
 export * as pb from "./gen/cachefabric/v1/context_pb.js";
 export * as searchPb from "./gen/cachefabric/v1/search_pb.js";
