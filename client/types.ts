@@ -4,6 +4,8 @@
  * the other. Shaped after the integration guide: `setContext`, `getContext`, `query`, `pipeline`, ...
  */
 
+import type { FabricError } from "./errors.js";
+
 /** Partitions of the key space; a key is unique within its scope. */
 export const SCOPES = ["GLOBAL", "EXECUTION", "FEEDBACK", "USER"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -142,36 +144,103 @@ export interface CallOptions {
 
 export type WatchEventType = "PUT" | "DELETE" | "EXPIRE";
 
+/**
+ * What to watch, and how. A watch follows one scope, narrowed by at most one of `key`, `keys`,
+ * `prefix`, `pattern` (none: every key of the scope). Events arrive in revision order, none twice,
+ * none missing.
+ *
+ * By default a watch is resumable: when the stream breaks (server restart, network, a watcher that
+ * fell behind and was ended with ABORTED) it reconnects with capped, jittered exponential backoff
+ * and resumes after the last revision it delivered; when that revision is older than the server's
+ * history it re-reads the matching contexts and delivers them as a `reset`. `resume: false` gives the
+ * server's raw stream instead (what the gRPC handler serves).
+ *
+ * @example
+ * for await (const m of fabric.watch({ prefix: "router:", signal })) {
+ *   if (m.kind === "event") console.log(m.event.type, m.event.key, m.event.context?.value);
+ * }
+ */
 export interface WatchInput {
   /** Default "GLOBAL". */
   scope?: Scope;
-  /** Exactly one of key, prefix, pattern; none means every key of the scope. */
+  /** One exact key. */
   key?: string;
+  /** A set of exact keys (1..1000) followed as one watch: what a prompt cache uses. */
+  keys?: string[];
+  /** Keys starting with this. */
   prefix?: string;
+  /** Glob over keys, as in `query`. */
   pattern?: string;
-  /** Replay events after this revision first. 0/absent: live only. */
+  /**
+   * Replay the changes after this revision first, then live ones. 0/absent: live only. Resuming from
+   * older than the retained history gets a `reset` (resumable) or a `compacted` message (raw).
+   */
   startRevision?: number;
-  /** Include the previous context in events. */
+  /** Include the previous context in events (when there was one). */
   prevContext?: boolean;
-  /** Interval between progress notifications on an idle watch. */
+  /** Interval between progress notifications on an idle watch (>= 100 ms); default the server's. */
   progressIntervalMs?: number;
+  /**
+   * List-then-watch: begin with a `reset` holding every matching context, then the changes after
+   * it. Not with `startRevision`; needs `resume` (the default).
+   */
+  snapshot?: boolean;
+  /** Resume across failures (default true, tunable), or `false` for the raw single stream. */
+  resume?: boolean | WatchResumeOptions;
+  /** Ends the watch: the iterator finishes without an error. `break` does the same. */
   signal?: AbortSignal;
+}
+
+/** Tuning for a resumable watch. */
+export interface WatchResumeOptions {
+  /** Delay before the first retry; doubles per consecutive failure, with jitter. Default 100 ms. */
+  initialDelayMs?: number;
+  /** Cap on the delay between retries. Default 5,000 ms. */
+  maxDelayMs?: number;
+  /**
+   * Told about every failure that will be retried (attempt 1, 2, ... since the last message), e.g. to
+   * mark cached values stale. Errors that retrying cannot fix (INVALID_ARGUMENT, PERMISSION_DENIED,
+   * ...) are thrown by the iterator instead.
+   */
+  onRetry?: (error: FabricError, attempt: number, delayMs: number) => void;
 }
 
 export interface WatchEvent {
   type: WatchEventType;
-  /** After a PUT: the new context. After DELETE/EXPIRE: key and scope of the removed context. */
+  /** The key and scope that changed (every type). */
   key: string;
   scope: Scope;
+  /** The context after a PUT; absent for DELETE and EXPIRE. */
   context?: Context;
+  /** The context before the change, when asked for with `prevContext` and there was one. */
   prevContext?: Context;
   revision: number;
 }
 
-/** What a watch yields: an event, or a progress mark saying every change up to `revision` was seen. */
+/**
+ * What a watch yields. Every message carries `revision`, the watch's resume point: every matching
+ * change up to it has been delivered (for `compacted`, see there).
+ */
 export type WatchMessage =
+  /** First message (unless `snapshot`): registered; every matching change after `revision` follows. */
+  | { kind: "created"; revision: number }
+  /** A change; `revision` is the change's own. */
   | { kind: "event"; event: WatchEvent; revision: number }
-  | { kind: "progress"; revision: number };
+  /** Nothing more matched up to `revision` (sent on idle watches, and after a resumable watch reconnects). */
+  | { kind: "progress"; revision: number }
+  /**
+   * Resumable watches only: replace what you hold for this watch with `contexts`, read after
+   * `revision` (first message with `snapshot`, and after a compacted history). The events that follow
+   * are every change after `revision`, so one may already be reflected in `contexts`: apply an event
+   * only when it is newer than the context you hold for its key (applying all in order also converges).
+   */
+  | { kind: "reset"; contexts: Context[]; revision: number }
+  /**
+   * Raw watches only (`resume: false`): `startRevision` is older than the retained history;
+   * `compactRevision` is the oldest start revision still served, `revision` the current one. Re-read,
+   * then watch from `revision`. The stream ends after this message.
+   */
+  | { kind: "compacted"; compactRevision: number; revision: number };
 
 // ---- Search (issue 5) ----
 

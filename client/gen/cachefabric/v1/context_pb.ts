@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cachefabric/v1/context.proto.
  */
 export const file_cachefabric_v1_context: GenFile = /*@__PURE__*/
-  fileDesc("ChxjYWNoZWZhYnJpYy92MS9jb250ZXh0LnByb3RvEg5jYWNoZWZhYnJpYy52MSKZAwoHQ29udGV4dBILCgNrZXkYASABKAkSJAoFc2NvcGUYAiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZRIlCgV2YWx1ZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRI3CghtZXRhZGF0YRgEIAMoCzIlLmNhY2hlZmFicmljLnYxLkNvbnRleHQuTWV0YWRhdGFFbnRyeRIQCghyZXZpc2lvbhgFIAEoAxIXCg9jcmVhdGVfcmV2aXNpb24YBiABKAMSDwoHdmVyc2lvbhgHIAEoAxIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiswIKEVNldENvbnRleHRSZXF1ZXN0EgsKA2tleRgBIAEoCRIkCgVzY29wZRgCIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEiUKBXZhbHVlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEkEKCG1ldGFkYXRhGAQgAygLMi8uY2FjaGVmYWJyaWMudjEuU2V0Q29udGV4dFJlcXVlc3QuTWV0YWRhdGFFbnRyeRImCgN0dGwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoLaWZfcmV2aXNpb24YBiABKANIAIgBARovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDgoMX2lmX3JldmlzaW9uIj4KElNldENvbnRleHRSZXNwb25zZRIoCgdjb250ZXh0GAEgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dCJGChFHZXRDb250ZXh0UmVxdWVzdBILCgNrZXkYASABKAkSJAoFc2NvcGUYAiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZSI+ChJHZXRDb250ZXh0UmVzcG9uc2USKAoHY29udGV4dBgBIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHQicwoURGVsZXRlQ29udGV4dFJlcXVlc3QSCwoDa2V5GAEgASgJEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSGAoLaWZfcmV2aXNpb24YAyABKANIAIgBAUIOCgxfaWZfcmV2aXNpb24iZQoVRGVsZXRlQ29udGV4dFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgSKQoIcHJldmlvdXMYAiABKAsyFy5jYWNoZWZhYnJpYy52MS5Db250ZXh0EhAKCHJldmlzaW9uGAMgASgDImgKDFF1ZXJ5UmVxdWVzdBIkCgVzY29wZRgBIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEg8KB3BhdHRlcm4YAiABKAkSDQoFbGltaXQYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJlCg1RdWVyeVJlc3BvbnNlEikKCGNvbnRleHRzGAEgAygLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMigAEKDkJhdGNoT3BlcmF0aW9uEjAKA3NldBgBIAEoCzIhLmNhY2hlZmFicmljLnYxLlNldENvbnRleHRSZXF1ZXN0SAASNgoGZGVsZXRlGAIgASgLMiQuY2FjaGVmYWJyaWMudjEuRGVsZXRlQ29udGV4dFJlcXVlc3RIAEIECgJvcCJCCgxCYXRjaFJlcXVlc3QSMgoKb3BlcmF0aW9ucxgBIAMoCzIeLmNhY2hlZmFicmljLnYxLkJhdGNoT3BlcmF0aW9uIngKC0JhdGNoUmVzdWx0EiYKA3NldBgBIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHRIABI3CgZkZWxldGUYAiABKAsyJS5jYWNoZWZhYnJpYy52MS5EZWxldGVDb250ZXh0UmVzcG9uc2VIAEIICgZyZXN1bHQiTwoNQmF0Y2hSZXNwb25zZRIsCgdyZXN1bHRzGAEgAygLMhsuY2FjaGVmYWJyaWMudjEuQmF0Y2hSZXN1bHQSEAoIcmV2aXNpb24YAiABKAMiDgoMU3RhdHNSZXF1ZXN0IkEKClNjb3BlQ291bnQSJAoFc2NvcGUYASABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZRINCgVjb3VudBgCIAEoAyLGAQoNU3RhdHNSZXNwb25zZRIqCgZjb3VudHMYASADKAsyGi5jYWNoZWZhYnJpYy52MS5TY29wZUNvdW50EhMKC3RvdGFsX2NvdW50GAIgASgDEhoKEm1lbW9yeV91c2FnZV9ieXRlcxgDIAEoAxIQCghoaXRfcmF0ZRgEIAEoARIMCgRoaXRzGAUgASgDEg4KBm1pc3NlcxgGIAEoAxIWCg5hdmdfbGF0ZW5jeV9tcxgHIAEoARIQCghyZXZpc2lvbhgIIAEoAyJzCg5DbGVhbnVwUmVxdWVzdBIqCgZiZWZvcmUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDwoHcGF0dGVybhgDIAEoCSI0Cg9DbGVhbnVwUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAxIQCghyZXZpc2lvbhgCIAEoAyLWAQoMV2F0Y2hSZXF1ZXN0EiQKBXNjb3BlGAEgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDQoDa2V5GAIgASgJSAASEAoGcHJlZml4GAMgASgJSAASEQoHcGF0dGVybhgEIAEoCUgAEhYKDnN0YXJ0X3JldmlzaW9uGAUgASgDEhQKDHByZXZfY29udGV4dBgGIAEoCBI0ChFwcm9ncmVzc19pbnRlcnZhbBgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIICgZmaWx0ZXIi9AEKCldhdGNoRXZlbnQSLQoEdHlwZRgBIAEoDjIfLmNhY2hlZmFicmljLnYxLldhdGNoRXZlbnQuVHlwZRIoCgdjb250ZXh0GAIgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBItCgxwcmV2X2NvbnRleHQYAyABKAsyFy5jYWNoZWZhYnJpYy52MS5Db250ZXh0EhAKCHJldmlzaW9uGAQgASgDIkwKBFR5cGUSFAoQVFlQRV9VTlNQRUNJRklFRBAAEgwKCFRZUEVfUFVUEAESDwoLVFlQRV9ERUxFVEUQAhIPCgtUWVBFX0VYUElSRRADIpkBCg1XYXRjaFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDEhEKB2NyZWF0ZWQYAiABKAhIABIrCgVldmVudBgDIAEoCzIaLmNhY2hlZmFicmljLnYxLldhdGNoRXZlbnRIABISCghwcm9ncmVzcxgEIAEoCEgAEhoKEGNvbXBhY3RfcmV2aXNpb24YBSABKANIAEIGCgRraW5kKmkKBVNjb3BlEhUKEVNDT1BFX1VOU1BFQ0lGSUVEEAASEAoMU0NPUEVfR0xPQkFMEAESEwoPU0NPUEVfRVhFQ1VUSU9OEAISEgoOU0NPUEVfRkVFREJBQ0sQAxIOCgpTQ09QRV9VU0VSEAQy/gQKDkNvbnRleHRTZXJ2aWNlElMKClNldENvbnRleHQSIS5jYWNoZWZhYnJpYy52MS5TZXRDb250ZXh0UmVxdWVzdBoiLmNhY2hlZmFicmljLnYxLlNldENvbnRleHRSZXNwb25zZRJTCgpHZXRDb250ZXh0EiEuY2FjaGVmYWJyaWMudjEuR2V0Q29udGV4dFJlcXVlc3QaIi5jYWNoZWZhYnJpYy52MS5HZXRDb250ZXh0UmVzcG9uc2USXAoNRGVsZXRlQ29udGV4dBIkLmNhY2hlZmFicmljLnYxLkRlbGV0ZUNvbnRleHRSZXF1ZXN0GiUuY2FjaGVmYWJyaWMudjEuRGVsZXRlQ29udGV4dFJlc3BvbnNlEkQKBVF1ZXJ5EhwuY2FjaGVmYWJyaWMudjEuUXVlcnlSZXF1ZXN0Gh0uY2FjaGVmYWJyaWMudjEuUXVlcnlSZXNwb25zZRJECgVCYXRjaBIcLmNhY2hlZmFicmljLnYxLkJhdGNoUmVxdWVzdBodLmNhY2hlZmFicmljLnYxLkJhdGNoUmVzcG9uc2USRAoFU3RhdHMSHC5jYWNoZWZhYnJpYy52MS5TdGF0c1JlcXVlc3QaHS5jYWNoZWZhYnJpYy52MS5TdGF0c1Jlc3BvbnNlEkoKB0NsZWFudXASHi5jYWNoZWZhYnJpYy52MS5DbGVhbnVwUmVxdWVzdBofLmNhY2hlZmFicmljLnYxLkNsZWFudXBSZXNwb25zZRJGCgVXYXRjaBIcLmNhY2hlZmFicmljLnYxLldhdGNoUmVxdWVzdBodLmNhY2hlZmFicmljLnYxLldhdGNoUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChxjYWNoZWZhYnJpYy92MS9jb250ZXh0LnByb3RvEg5jYWNoZWZhYnJpYy52MSKZAwoHQ29udGV4dBILCgNrZXkYASABKAkSJAoFc2NvcGUYAiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZRIlCgV2YWx1ZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRI3CghtZXRhZGF0YRgEIAMoCzIlLmNhY2hlZmFicmljLnYxLkNvbnRleHQuTWV0YWRhdGFFbnRyeRIQCghyZXZpc2lvbhgFIAEoAxIXCg9jcmVhdGVfcmV2aXNpb24YBiABKAMSDwoHdmVyc2lvbhgHIAEoAxIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiswIKEVNldENvbnRleHRSZXF1ZXN0EgsKA2tleRgBIAEoCRIkCgVzY29wZRgCIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEiUKBXZhbHVlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEkEKCG1ldGFkYXRhGAQgAygLMi8uY2FjaGVmYWJyaWMudjEuU2V0Q29udGV4dFJlcXVlc3QuTWV0YWRhdGFFbnRyeRImCgN0dGwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoLaWZfcmV2aXNpb24YBiABKANIAIgBARovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDgoMX2lmX3JldmlzaW9uIj4KElNldENvbnRleHRSZXNwb25zZRIoCgdjb250ZXh0GAEgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dCJGChFHZXRDb250ZXh0UmVxdWVzdBILCgNrZXkYASABKAkSJAoFc2NvcGUYAiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZSI+ChJHZXRDb250ZXh0UmVzcG9uc2USKAoHY29udGV4dBgBIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHQicwoURGVsZXRlQ29udGV4dFJlcXVlc3QSCwoDa2V5GAEgASgJEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSGAoLaWZfcmV2aXNpb24YAyABKANIAIgBAUIOCgxfaWZfcmV2aXNpb24iZQoVRGVsZXRlQ29udGV4dFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgSKQoIcHJldmlvdXMYAiABKAsyFy5jYWNoZWZhYnJpYy52MS5Db250ZXh0EhAKCHJldmlzaW9uGAMgASgDImgKDFF1ZXJ5UmVxdWVzdBIkCgVzY29wZRgBIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEg8KB3BhdHRlcm4YAiABKAkSDQoFbGltaXQYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJlCg1RdWVyeVJlc3BvbnNlEikKCGNvbnRleHRzGAEgAygLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMigAEKDkJhdGNoT3BlcmF0aW9uEjAKA3NldBgBIAEoCzIhLmNhY2hlZmFicmljLnYxLlNldENvbnRleHRSZXF1ZXN0SAASNgoGZGVsZXRlGAIgASgLMiQuY2FjaGVmYWJyaWMudjEuRGVsZXRlQ29udGV4dFJlcXVlc3RIAEIECgJvcCJCCgxCYXRjaFJlcXVlc3QSMgoKb3BlcmF0aW9ucxgBIAMoCzIeLmNhY2hlZmFicmljLnYxLkJhdGNoT3BlcmF0aW9uIngKC0JhdGNoUmVzdWx0EiYKA3NldBgBIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHRIABI3CgZkZWxldGUYAiABKAsyJS5jYWNoZWZhYnJpYy52MS5EZWxldGVDb250ZXh0UmVzcG9uc2VIAEIICgZyZXN1bHQiTwoNQmF0Y2hSZXNwb25zZRIsCgdyZXN1bHRzGAEgAygLMhsuY2FjaGVmYWJyaWMudjEuQmF0Y2hSZXN1bHQSEAoIcmV2aXNpb24YAiABKAMiDgoMU3RhdHNSZXF1ZXN0IkEKClNjb3BlQ291bnQSJAoFc2NvcGUYASABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZRINCgVjb3VudBgCIAEoAyLGAQoNU3RhdHNSZXNwb25zZRIqCgZjb3VudHMYASADKAsyGi5jYWNoZWZhYnJpYy52MS5TY29wZUNvdW50EhMKC3RvdGFsX2NvdW50GAIgASgDEhoKEm1lbW9yeV91c2FnZV9ieXRlcxgDIAEoAxIQCghoaXRfcmF0ZRgEIAEoARIMCgRoaXRzGAUgASgDEg4KBm1pc3NlcxgGIAEoAxIWCg5hdmdfbGF0ZW5jeV9tcxgHIAEoARIQCghyZXZpc2lvbhgIIAEoAyJzCg5DbGVhbnVwUmVxdWVzdBIqCgZiZWZvcmUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDwoHcGF0dGVybhgDIAEoCSI0Cg9DbGVhbnVwUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAxIQCghyZXZpc2lvbhgCIAEoAyL+AQoMV2F0Y2hSZXF1ZXN0EiQKBXNjb3BlGAEgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDQoDa2V5GAIgASgJSAASEAoGcHJlZml4GAMgASgJSAASEQoHcGF0dGVybhgEIAEoCUgAEiYKBGtleXMYCCABKAsyFi5jYWNoZWZhYnJpYy52MS5LZXlTZXRIABIWCg5zdGFydF9yZXZpc2lvbhgFIAEoAxIUCgxwcmV2X2NvbnRleHQYBiABKAgSNAoRcHJvZ3Jlc3NfaW50ZXJ2YWwYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CCAoGZmlsdGVyIhYKBktleVNldBIMCgRrZXlzGAEgAygJIqcCCgpXYXRjaEV2ZW50Ei0KBHR5cGUYASABKA4yHy5jYWNoZWZhYnJpYy52MS5XYXRjaEV2ZW50LlR5cGUSKAoHY29udGV4dBgCIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHQSLQoMcHJldl9jb250ZXh0GAMgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBIQCghyZXZpc2lvbhgEIAEoAxILCgNrZXkYBSABKAkSJAoFc2NvcGUYBiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZSJMCgRUeXBlEhQKEFRZUEVfVU5TUEVDSUZJRUQQABIMCghUWVBFX1BVVBABEg8KC1RZUEVfREVMRVRFEAISDwoLVFlQRV9FWFBJUkUQAyKZAQoNV2F0Y2hSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAxIRCgdjcmVhdGVkGAIgASgISAASKwoFZXZlbnQYAyABKAsyGi5jYWNoZWZhYnJpYy52MS5XYXRjaEV2ZW50SAASEgoIcHJvZ3Jlc3MYBCABKAhIABIaChBjb21wYWN0X3JldmlzaW9uGAUgASgDSABCBgoEa2luZCppCgVTY29wZRIVChFTQ09QRV9VTlNQRUNJRklFRBAAEhAKDFNDT1BFX0dMT0JBTBABEhMKD1NDT1BFX0VYRUNVVElPThACEhIKDlNDT1BFX0ZFRURCQUNLEAMSDgoKU0NPUEVfVVNFUhAEMv4ECg5Db250ZXh0U2VydmljZRJTCgpTZXRDb250ZXh0EiEuY2FjaGVmYWJyaWMudjEuU2V0Q29udGV4dFJlcXVlc3QaIi5jYWNoZWZhYnJpYy52MS5TZXRDb250ZXh0UmVzcG9uc2USUwoKR2V0Q29udGV4dBIhLmNhY2hlZmFicmljLnYxLkdldENvbnRleHRSZXF1ZXN0GiIuY2FjaGVmYWJyaWMudjEuR2V0Q29udGV4dFJlc3BvbnNlElwKDURlbGV0ZUNvbnRleHQSJC5jYWNoZWZhYnJpYy52MS5EZWxldGVDb250ZXh0UmVxdWVzdBolLmNhY2hlZmFicmljLnYxLkRlbGV0ZUNvbnRleHRSZXNwb25zZRJECgVRdWVyeRIcLmNhY2hlZmFicmljLnYxLlF1ZXJ5UmVxdWVzdBodLmNhY2hlZmFicmljLnYxLlF1ZXJ5UmVzcG9uc2USRAoFQmF0Y2gSHC5jYWNoZWZhYnJpYy52MS5CYXRjaFJlcXVlc3QaHS5jYWNoZWZhYnJpYy52MS5CYXRjaFJlc3BvbnNlEkQKBVN0YXRzEhwuY2FjaGVmYWJyaWMudjEuU3RhdHNSZXF1ZXN0Gh0uY2FjaGVmYWJyaWMudjEuU3RhdHNSZXNwb25zZRJKCgdDbGVhbnVwEh4uY2FjaGVmYWJyaWMudjEuQ2xlYW51cFJlcXVlc3QaHy5jYWNoZWZhYnJpYy52MS5DbGVhbnVwUmVzcG9uc2USRgoFV2F0Y2gSHC5jYWNoZWZhYnJpYy52MS5XYXRjaFJlcXVlc3QaHS5jYWNoZWZhYnJpYy52MS5XYXRjaFJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A stored context. Revisions are store-wide and strictly increasing: every write gets a new one.
@@ -576,12 +576,15 @@ export const CleanupResponseSchema: GenMessage<CleanupResponse> = /*@__PURE__*/
   messageDesc(file_cachefabric_v1_context, 17);
 
 /**
- * What a watch is interested in: one scope and one of an exact key, a key prefix or a glob pattern.
+ * What a watch is interested in: one scope and at most one of an exact key, a set of exact keys, a key
+ * prefix or a glob pattern (none: every key of the scope).
  *
  * @generated from message cachefabric.v1.WatchRequest
  */
 export type WatchRequest = Message<"cachefabric.v1.WatchRequest"> & {
   /**
+   * Unspecified means GLOBAL.
+   *
    * @generated from field: cachefabric.v1.Scope scope = 1;
    */
   scope: Scope;
@@ -591,40 +594,56 @@ export type WatchRequest = Message<"cachefabric.v1.WatchRequest"> & {
    */
   filter: {
     /**
+     * One exact key.
+     *
      * @generated from field: string key = 2;
      */
     value: string;
     case: "key";
   } | {
     /**
+     * Keys starting with this (1..512 key characters).
+     *
      * @generated from field: string prefix = 3;
      */
     value: string;
     case: "prefix";
   } | {
     /**
+     * Glob over keys, as QueryRequest.pattern.
+     *
      * @generated from field: string pattern = 4;
      */
     value: string;
     case: "pattern";
+  } | {
+    /**
+     * A set of exact keys watched as one stream (a prompt cache's keys).
+     *
+     * @generated from field: cachefabric.v1.KeySet keys = 8;
+     */
+    value: KeySet;
+    case: "keys";
   } | { case: undefined; value?: undefined };
 
   /**
-   * Replay events with revision > start_revision first, then live events. 0 means live only.
+   * Resume: replay events with revision > start_revision first, then live events, with no gap and no
+   * duplicate. 0 means live only (events after the revision in the `created` message).
    *
    * @generated from field: int64 start_revision = 5;
    */
   startRevision: bigint;
 
   /**
-   * Include the previous context in PUT/DELETE/EXPIRE events.
+   * Include the previous context in PUT/DELETE/EXPIRE events (when there was one).
    *
    * @generated from field: bool prev_context = 6;
    */
   prevContext: boolean;
 
   /**
-   * Interval between progress notifications on an idle watch; unset means the server default.
+   * Interval between progress notifications on an idle watch, at least 100 ms; unset means the
+   * server default.
    *
    * @generated from field: google.protobuf.Duration progress_interval = 7;
    */
@@ -639,6 +658,27 @@ export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/
   messageDesc(file_cachefabric_v1_context, 18);
 
 /**
+ * A set of exact keys.
+ *
+ * @generated from message cachefabric.v1.KeySet
+ */
+export type KeySet = Message<"cachefabric.v1.KeySet"> & {
+  /**
+   * 1..1000 keys, each a valid context key.
+   *
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+};
+
+/**
+ * Describes the message cachefabric.v1.KeySet.
+ * Use `create(KeySetSchema)` to create a new message.
+ */
+export const KeySetSchema: GenMessage<KeySet> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_context, 19);
+
+/**
  * @generated from message cachefabric.v1.WatchEvent
  */
 export type WatchEvent = Message<"cachefabric.v1.WatchEvent"> & {
@@ -648,23 +688,37 @@ export type WatchEvent = Message<"cachefabric.v1.WatchEvent"> & {
   type: WatchEvent_Type;
 
   /**
-   * The context after a PUT; for DELETE/EXPIRE the key, scope and the revision of the removal.
+   * The context after a PUT; unset for DELETE and EXPIRE.
    *
    * @generated from field: cachefabric.v1.Context context = 2;
    */
   context?: Context | undefined;
 
   /**
-   * The context before the change, when asked for with prev_context.
+   * The context before the change, when asked for with prev_context and there was one.
    *
    * @generated from field: cachefabric.v1.Context prev_context = 3;
    */
   prevContext?: Context | undefined;
 
   /**
+   * Revision of this change.
+   *
    * @generated from field: int64 revision = 4;
    */
   revision: bigint;
+
+  /**
+   * The key and scope that changed (every type).
+   *
+   * @generated from field: string key = 5;
+   */
+  key: string;
+
+  /**
+   * @generated from field: cachefabric.v1.Scope scope = 6;
+   */
+  scope: Scope;
 };
 
 /**
@@ -672,7 +726,7 @@ export type WatchEvent = Message<"cachefabric.v1.WatchEvent"> & {
  * Use `create(WatchEventSchema)` to create a new message.
  */
 export const WatchEventSchema: GenMessage<WatchEvent> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 19);
+  messageDesc(file_cachefabric_v1_context, 20);
 
 /**
  * @generated from enum cachefabric.v1.WatchEvent.Type
@@ -703,15 +757,21 @@ export enum WatchEvent_Type {
  * Describes the enum cachefabric.v1.WatchEvent.Type.
  */
 export const WatchEvent_TypeSchema: GenEnum<WatchEvent_Type> = /*@__PURE__*/
-  enumDesc(file_cachefabric_v1_context, 19, 0);
+  enumDesc(file_cachefabric_v1_context, 20, 0);
 
 /**
+ * One message of a watch stream. `revision` is the stream's resume point: the watcher has been sent
+ * every matching change with a revision up to and including it, so a new watch with
+ * start_revision = revision continues exactly where this one stopped (except on a compact_revision
+ * message, see there).
+ *
+ * A watcher that falls too far behind (its bounded server-side queue overflows) is ended with status
+ * ABORTED: resume with start_revision = the last revision received.
+ *
  * @generated from message cachefabric.v1.WatchResponse
  */
 export type WatchResponse = Message<"cachefabric.v1.WatchResponse"> & {
   /**
-   * The store revision when this message was sent: a watcher has seen every change up to it.
-   *
    * @generated from field: int64 revision = 1;
    */
   revision: bigint;
@@ -721,7 +781,8 @@ export type WatchResponse = Message<"cachefabric.v1.WatchResponse"> & {
    */
   kind: {
     /**
-     * First message: the watch is registered; events after `revision` will follow.
+     * First message: the watch is registered. `revision` is where it starts: start_revision when
+     * resuming, else the current store revision; every matching change after it follows.
      *
      * @generated from field: bool created = 2;
      */
@@ -729,13 +790,15 @@ export type WatchResponse = Message<"cachefabric.v1.WatchResponse"> & {
     case: "created";
   } | {
     /**
+     * A change; `revision` is the change's revision.
+     *
      * @generated from field: cachefabric.v1.WatchEvent event = 3;
      */
     value: WatchEvent;
     case: "event";
   } | {
     /**
-     * Idle notification: nothing matched up to `revision`.
+     * Idle notification: nothing more matched up to `revision`.
      *
      * @generated from field: bool progress = 4;
      */
@@ -743,8 +806,9 @@ export type WatchResponse = Message<"cachefabric.v1.WatchResponse"> & {
     case: "progress";
   } | {
     /**
-     * start_revision is older than the retained history; re-read, then watch from `revision`.
-     * The stream ends after this message.
+     * start_revision is older than the retained history: this is the lowest start_revision still
+     * served. `revision` is the current store revision. Re-read the matching contexts, then watch
+     * from a revision no newer than the read (e.g. `revision`). The stream ends after this message.
      *
      * @generated from field: int64 compact_revision = 5;
      */
@@ -758,7 +822,7 @@ export type WatchResponse = Message<"cachefabric.v1.WatchResponse"> & {
  * Use `create(WatchResponseSchema)` to create a new message.
  */
 export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 20);
+  messageDesc(file_cachefabric_v1_context, 21);
 
 /**
  * Scope partitions contexts by purpose and lifetime. A key is unique within its scope.
