@@ -1,12 +1,67 @@
+import { contextFromPb, scopeToPb } from "./convert.js";
+import { ContextService } from "./gen/cachefabric/v1/context_pb.js";
+import { resumableWatch, type ReadMatching } from "./resumable-watch.js";
 import type { Transport } from "./transport.js";
-import type { WatchInput, WatchMessage } from "./types.js";
-import { FabricError } from "./errors.js";
+import type { Context, WatchInput, WatchMessage } from "./types.js";
+import { watchMessageFromPb, watchRequestToPb } from "./watch-convert.js";
 
-/** The client's `watch()` (issue 4). Not implemented yet. */
-export function watchRemote(_transport: Transport, _input: WatchInput): AsyncIterable<WatchMessage> {
-  return {
-    [Symbol.asyncIterator]() {
-      throw new FabricError("UNIMPLEMENTED", "watch is not implemented yet");
-    },
+const M = ContextService.method;
+
+/** Keys read concurrently for a `keys` reset. */
+const READ_CONCURRENCY = 16;
+
+/**
+ * The client's `watch()`: the Watch RPC, made resumable (reconnect with backoff, resume from the
+ * last revision, re-read after compaction; see client/resumable-watch.ts) unless `resume: false`.
+ * Watch streams carry no deadline; end one with `signal` or by leaving the loop.
+ */
+export function watchRemote(transport: Transport, input: WatchInput): AsyncIterable<WatchMessage> {
+  const open = (i: WatchInput) => rawWatch(transport, i);
+  return input.resume === false ? open(input) : resumableWatch(open, remoteReader(transport), input);
+}
+
+/** One Watch stream, as the server sends it. */
+async function* rawWatch(transport: Transport, input: WatchInput): AsyncGenerator<WatchMessage> {
+  const request = watchRequestToPb(input);
+  for await (const res of transport.serverStream(M.watch, request, input.signal ? { signal: input.signal } : {})) {
+    yield watchMessageFromPb(res);
+  }
+}
+
+/** Reads what a watch matches over the same connection: GetContext for keys, Query pages otherwise. */
+function remoteReader(transport: Transport): ReadMatching {
+  return async (input, signal) => {
+    const options = signal ? { signal } : {};
+    const scope = scopeToPb(input.scope);
+    const keys = input.key !== undefined ? [input.key] : input.keys;
+    if (keys) {
+      const found: Context[] = [];
+      for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+        const batch = keys.slice(i, i + READ_CONCURRENCY);
+        const results = await Promise.all(
+          batch.map((key) => transport.unary(M.getContext, { key, scope }, options)),
+        );
+        for (const r of results) if (r.context) found.push(contextFromPb(r.context));
+      }
+      return found;
+    }
+    const pattern = input.prefix !== undefined ? escapeGlob(input.prefix) + "*" : input.pattern ?? "*";
+    const contexts: Context[] = [];
+    let pageToken = "";
+    do {
+      const page = await transport.unary(
+        M.query,
+        { scope, pattern, limit: 1000, pageToken },
+        options,
+      );
+      contexts.push(...page.contexts.map(contextFromPb));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return contexts;
   };
+}
+
+/** Escapes glob metacharacters so that `s` matches itself (as the server's glob reads them). */
+function escapeGlob(s: string): string {
+  return s.replace(/[\\*?[\]]/g, "\\$&");
 }
