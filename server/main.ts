@@ -4,16 +4,22 @@ import { createFabric } from "./core/fabric.js";
 import { startFabricServer } from "./server.js";
 import { SERVER_SETTINGS } from "./settings.js";
 import { createStoreFromConfig } from "./store/create.js";
+import { keepaliveFromSettings, watchOptionsFromSettings, WATCH_SETTINGS } from "./watch/settings.js";
 
 /** All settings the server reads, by area. */
-export const ALL_SETTINGS = { ...SERVER_SETTINGS };
+export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...WATCH_SETTINGS };
 
 async function main(): Promise<void> {
   checkUnknownFlags(Object.values(ALL_SETTINGS));
   const config = readSettings(ALL_SETTINGS);
   const store = await createStoreFromConfig(config);
-  const fabric = createFabric({ store, maxValueBytes: config.maxValueBytes });
-  const server = await startFabricServer({ fabric, listen: config.listen, maxMessageBytes: config.maxMessageBytes });
+  const fabric = createFabric({ store, maxValueBytes: config.maxValueBytes, watch: watchOptionsFromSettings(config) });
+  const server = await startFabricServer({
+    fabric,
+    listen: config.listen,
+    maxMessageBytes: config.maxMessageBytes,
+    keepalive: keepaliveFromSettings(config),
+  });
   log("info", `cache fabric serving on ${server.address} (store: ${config.store})`);
 
   let stopping = false;

@@ -7,6 +7,7 @@ import { addService, type AdapterHooks } from "./grpc/adapter.js";
 import { contextServiceHandlers } from "./grpc/context-service.js";
 import { executionServiceHandlers } from "./grpc/execution-service.js";
 import { searchServiceHandlers } from "./grpc/search-service.js";
+import { keepaliveChannelOptions, type KeepaliveOptions } from "./watch/keepalive.js";
 
 export interface FabricServerOptions {
   fabric: Fabric;
@@ -15,7 +16,9 @@ export interface FabricServerOptions {
   credentials?: grpc.ServerCredentials;
   maxMessageBytes?: number;
   hooks?: Omit<AdapterHooks, "shutdownSignal">;
-  /** Extra grpc-js channel options (keepalive, ...). */
+  /** HTTP/2 keepalive, so dead watch streams are detected and reclaimed; defaults in server/watch/keepalive.ts. */
+  keepalive?: Partial<KeepaliveOptions>;
+  /** Extra grpc-js channel options; they win over the keepalive ones. */
   channelOptions?: grpc.ChannelOptions;
   /** Registers more services (health, reflection) on the same server. */
   extraServices?: (server: grpc.Server) => void;
@@ -40,6 +43,7 @@ export async function startFabricServer(options: FabricServerOptions): Promise<F
   const server = new grpc.Server({
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
+    ...keepaliveChannelOptions(options.keepalive),
     ...options.channelOptions,
   });
   const shutdownController = new AbortController();
