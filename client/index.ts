@@ -4,6 +4,7 @@
  */
 export { FabricClient, type FabricClientOptions } from "./fabric-client.js";
 export { FabricError, type ErrorCode, ERROR_CODES } from "./errors.js";
+export { createPromptCache, type PromptCache, type PromptCacheOptions } from "./prompt-cache.js";
 export { trackExecution, type TrackOptions } from "./agent-tracker.js";
 export * from "./types.js";
 export * as pb from "./gen/cachefabric/v1/context_pb.js";
