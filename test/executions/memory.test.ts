@@ -1,0 +1,4 @@
+import { createMemoryStore } from "../../server/store/memory.js";
+import { describeExecutions } from "./suite.js";
+
+describeExecutions("memory store", async () => createMemoryStore());
