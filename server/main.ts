@@ -4,10 +4,11 @@ import { createFabric } from "./core/fabric.js";
 import { startFabricServer } from "./server.js";
 import { SERVER_SETTINGS } from "./settings.js";
 import { createStoreFromConfig } from "./store/create.js";
+import { REDIS_SETTINGS } from "./store/redis-settings.js";
 import { keepaliveFromSettings, watchOptionsFromSettings, WATCH_SETTINGS } from "./watch/settings.js";
 
 /** All settings the server reads, by area. */
-export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...WATCH_SETTINGS };
+export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS };
 
 async function main(): Promise<void> {
   checkUnknownFlags(Object.values(ALL_SETTINGS));

@@ -23,7 +23,7 @@ export type LogFn = (level: "info" | "warn" | "error", msg: string) => void;
 export interface RedisStoreOptions {
   /** Connection and behaviour settings (redis-settings.ts); missing ones take their defaults. */
   settings?: Partial<RedisSettings>;
-  /** Changes kept in the stream for watch resumption (XADD MAXLEN ~). Default 10,000. */
+  /** Changes kept in the stream for watch resumption (XADD MAXLEN). Default 10,000. */
   historySize?: number;
   /** Above this many keys sharing a pattern's literal prefix, a query walks the revision index. Default 4,096. */
   prefixScanLimit?: number;
@@ -240,8 +240,10 @@ class RedisStoreImpl implements RedisStore {
     return { deleted, revision: revision ?? (await this.revision()) };
   }
 
+  /** ZCARD of each scope's revision index, after expiring what is due (an expired context is not counted). */
   async counts(): Promise<Record<Scope, number>> {
     this.open();
+    await this.sweeper.sweepNow();
     const results = await redisCall(async () => {
       const pipeline = this.client.pipeline();
       for (const s of SCOPES) pipeline.zcard(this.keys.byRevision(s));

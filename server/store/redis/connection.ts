@@ -49,6 +49,9 @@ export function connect(settings: ConnectionSettings, options: ConnectOptions): 
     autoResendUnfulfilledCommands: false,
     enableReadyCheck: true,
     keepAlive: 5000,
+    // On disconnect, how long a socket may take to close before it is destroyed (default 2 s, which
+    // keeps a stopping process alive that long after a failed connection attempt).
+    disconnectTimeout: 200,
     ...(tls ? { tls: settings.redisTlsCaFile ? { ca: readFileSync(settings.redisTlsCaFile) } : {} } : {}),
   };
 

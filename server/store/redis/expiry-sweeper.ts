@@ -30,7 +30,8 @@ const BATCH = 256;
  */
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  /** The last sweep queued: sweeps run one after another, never two at once from one server. */
+  private tail: Promise<void> = Promise.resolve();
   private closed = false;
   private failing = false;
 
@@ -38,16 +39,20 @@ export class ExpirySweeper {
     this.schedule();
   }
 
-  /** Expires everything due now (also used by tests to avoid waiting for the timer). */
+  /**
+   * Expires everything due at the time of the call: a sweep that starts after any in progress (which
+   * may have listed due contexts before this call). Stats use it so counts never include the expired.
+   */
   sweepNow(): Promise<void> {
-    this.running ??= this.sweep().finally(() => (this.running = undefined));
-    return this.running;
+    const run = this.tail.catch(() => {}).then(() => this.sweep());
+    this.tail = run;
+    return run;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => {});
+    await this.tail.catch(() => {});
   }
 
   private schedule(): void {

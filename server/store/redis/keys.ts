@@ -12,7 +12,7 @@ import { SCOPES, type Scope } from "../../../client/types.js";
  * | key                 | type       | holds                                                                  |
  * |---------------------|------------|------------------------------------------------------------------------|
  * | `P meta`            | hash       | `rev` store revision, `clock` last write time (ms), `hits`, `misses`   |
- * | `P changes`         | stream     | one entry per change, id `<revision>-0`, trimmed to ~history size      |
+ * | `P changes`         | stream     | one entry per change, id `<revision>-0`, trimmed to the history size   |
  * | `P expiry`          | sorted set | `<scope>:<key>` by expiry time (ms): what the sweeper must expire       |
  * | `P d:<scope>:<key>` | hash       | one context (fields: see records.ts)                                   |
  * | `P rev:<scope>`     | sorted set | keys of the scope by revision: newest-first queries                    |

@@ -64,9 +64,11 @@ local function unindex(si, key, member)
 end
 
 -- Appends one change at id <revision>-0. Revisions are strictly increasing, so XADD cannot refuse
--- the id once guard_stream() has passed; the stream is trimmed to about maxlen entries.
+-- the id once guard_stream() has passed. The stream keeps exactly the last maxlen changes (exact
+-- MAXLEN, not '~': approximate trimming only drops whole stream nodes, so the retained window would
+-- depend on stream-node-max-entries; exact trimming marks about one entry per XADD).
 local function append(maxlen, rev, kind, scope, key, ctx, prev)
-  local args = {CHANGES, 'MAXLEN', '~', maxlen, int(rev) .. '-0', 't', kind, 's', scope, 'k', key}
+  local args = {CHANGES, 'MAXLEN', maxlen, int(rev) .. '-0', 't', kind, 's', scope, 'k', key}
   if ctx then args[#args + 1] = 'c'; args[#args + 1] = ctx end
   if prev then args[#args + 1] = 'p'; args[#args + 1] = prev end
   redis.call('XADD', unpack(args))

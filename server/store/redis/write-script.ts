@@ -9,7 +9,7 @@ export const WRITE_OP_FIELDS = 8;
  *
  * KEYS:  1 META, 2 CHANGES, 3 EXPIRY, 4..15 the index keys (lua-prelude.ts), then one data key per
  *        operation, in operation order (16 = operation 1).
- * ARGV:  1 history size (stream MAXLEN ~), 2 backstop grace (ms, see below), 3 operation count n,
+ * ARGV:  1 history size (stream MAXLEN), 2 backstop grace (ms, see below), 3 operation count n,
  *        then per operation i, at 3 + 8(i-1) + 1..8:
  *        kind (`s` set / `d` delete), scope number (1..4), scope, key, body (set), ttl ms (set, or
  *        ''), if_revision (or ''), older-than ms (delete: only delete if updatedAt is before it; '').
