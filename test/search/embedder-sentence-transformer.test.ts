@@ -3,11 +3,10 @@
  * tiny-bert.ts), run by the real onnxruntime: mean pooling over the attention mask, L2 norm,
  * dimension from the model, optional token_type_ids, and a modelId that follows the files.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { createEmbedder } from "../../server/search/embed";
 import { WordPieceTokenizer } from "../../server/search/embed/wordpiece-tokenizer";
-import { readFileSync } from "node:fs";
 import { type TinyBert, expectedEmbedding, writeTinyBert } from "./tiny-bert";
 
 type Embedder = Awaited<ReturnType<typeof createEmbedder>>;
