@@ -17,6 +17,12 @@ export interface RedisProcess {
   start(): Promise<void>;
   /** Sends a signal (default SIGKILL) and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Freezes it (SIGSTOP): connections stay open and the kernel still accepts new ones, but nothing
+   * answers, like a Redis stuck in a long command or behind a network black hole. `resume` thaws it.
+   */
+  pause(): void;
+  resume(): void;
   /** Stops it and removes its data folder. */
   stop(): Promise<void>;
 }
@@ -71,7 +77,14 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
         c.kill(signal);
       });
     },
+    pause() {
+      child?.kill("SIGSTOP");
+    },
+    resume() {
+      child?.kill("SIGCONT");
+    },
     async stop() {
+      proc.resume();
       await proc.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     },
