@@ -1,4 +1,5 @@
 import { contextFromPb, scopeToPb } from "./convert.js";
+import { FabricError } from "./errors.js";
 import { ContextService } from "./gen/cachefabric/v1/context_pb.js";
 import { resumableWatch, type ReadMatching } from "./resumable-watch.js";
 import type { Transport } from "./transport.js";
@@ -23,42 +24,51 @@ export function watchRemote(transport: Transport, input: WatchInput): AsyncItera
 /** One Watch stream, as the server sends it. */
 async function* rawWatch(transport: Transport, input: WatchInput): AsyncGenerator<WatchMessage> {
   const request = watchRequestToPb(input);
-  for await (const res of transport.serverStream(M.watch, request, input.signal ? { signal: input.signal } : {})) {
-    yield watchMessageFromPb(res);
+  try {
+    for await (const res of transport.serverStream(M.watch, request, input.signal ? { signal: input.signal } : {})) {
+      yield watchMessageFromPb(res);
+    }
+  } catch (e) {
+    throw closedClient(e);
   }
+}
+
+/**
+ * grpc-js refuses new calls on a closed channel with a plain Error. Named FAILED_PRECONDITION it
+ * ends a resumable watch (nothing to retry: the client was closed) instead of retrying forever.
+ */
+function closedClient(e: unknown): unknown {
+  return e instanceof Error && !(e instanceof FabricError) && e.message === "Channel has been shut down"
+    ? new FabricError("FAILED_PRECONDITION", "the client is closed", { cause: e })
+    : e;
 }
 
 /** Reads what a watch matches over the same connection: GetContext for keys, Query pages otherwise. */
 function remoteReader(transport: Transport): ReadMatching {
-  return async (input, signal) => {
-    const options = signal ? { signal } : {};
-    const scope = scopeToPb(input.scope);
-    const keys = input.key !== undefined ? [input.key] : input.keys;
-    if (keys) {
-      const found: Context[] = [];
-      for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
-        const batch = keys.slice(i, i + READ_CONCURRENCY);
-        const results = await Promise.all(
-          batch.map((key) => transport.unary(M.getContext, { key, scope }, options)),
-        );
-        for (const r of results) if (r.context) found.push(contextFromPb(r.context));
-      }
-      return found;
+  return (input, signal) => readMatching(transport, input, signal).catch((e) => Promise.reject(closedClient(e)));
+}
+
+async function readMatching(transport: Transport, input: WatchInput, signal?: AbortSignal): Promise<Context[]> {
+  const options = signal ? { signal } : {};
+  const scope = scopeToPb(input.scope);
+  const keys = input.key !== undefined ? [input.key] : input.keys;
+  const contexts: Context[] = [];
+  if (keys) {
+    for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+      const batch = keys.slice(i, i + READ_CONCURRENCY);
+      const results = await Promise.all(batch.map((key) => transport.unary(M.getContext, { key, scope }, options)));
+      for (const r of results) if (r.context) contexts.push(contextFromPb(r.context));
     }
-    const pattern = input.prefix !== undefined ? escapeGlob(input.prefix) + "*" : input.pattern ?? "*";
-    const contexts: Context[] = [];
-    let pageToken = "";
-    do {
-      const page = await transport.unary(
-        M.query,
-        { scope, pattern, limit: 1000, pageToken },
-        options,
-      );
-      contexts.push(...page.contexts.map(contextFromPb));
-      pageToken = page.nextPageToken;
-    } while (pageToken);
     return contexts;
-  };
+  }
+  const pattern = input.prefix !== undefined ? escapeGlob(input.prefix) + "*" : input.pattern ?? "*";
+  let pageToken = "";
+  do {
+    const page = await transport.unary(M.query, { scope, pattern, limit: 1000, pageToken }, options);
+    contexts.push(...page.contexts.map(contextFromPb));
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return contexts;
 }
 
 /** Escapes glob metacharacters so that `s` matches itself (as the server's glob reads them). */

@@ -1,0 +1,4 @@
+import { createMemoryStore } from "../../server/store/memory.js";
+import { describeWatch } from "./watch-suite.js";
+
+describeWatch("memory", async ({ historySize }) => createMemoryStore({ historySize }), { expiryLatencyMs: 100 });
