@@ -4,7 +4,7 @@ import type {
 } from "../../client/types.js";
 import type { ContextOps } from "../core/context-ops.js";
 import { FabricError } from "../core/errors.js";
-import { compileGlob, escapeGlob, prefixGlob } from "../core/glob.js";
+import { prefixGlob } from "../core/glob.js";
 import { decodePageToken, encodePageToken } from "../core/page-token.js";
 import type { Store } from "../store/types.js";
 import { FeedbackAccumulator, StatsAccumulator } from "./aggregate.js";
@@ -46,7 +46,6 @@ export type ExecutionOps = Pick<
 
 const EXECUTIONS = prefixGlob(EXECUTION_KEY_PREFIX);
 const FEEDBACK = prefixGlob(FEEDBACK_KEY_PREFIX);
-const exact = (key: string) => compileGlob(escapeGlob(key));
 
 /**
  * Typed executions and feedback over the generic context API. Writes go through `contextOps`, so
@@ -66,11 +65,11 @@ export function createExecutionOps(deps: { store: Store; contextOps: ContextOps;
   const exportBatchSize = deps.options.exportBatchSize ?? 256;
 
   const getExecutionRecord = async (id: string): Promise<Execution | null> => {
-    const ctx = await lookup(store, "EXECUTION", exact(executionKey(id)));
+    const ctx = await lookup(store, "EXECUTION", executionKey(id));
     return ctx && decodeExecution(ctx);
   };
   const getFeedback = async (id: string, automated: boolean): Promise<Feedback | undefined> => {
-    const ctx = await lookup(store, "FEEDBACK", exact(feedbackKey(id, automated)));
+    const ctx = await lookup(store, "FEEDBACK", feedbackKey(id, automated));
     return (ctx && decodeFeedback(ctx)) ?? undefined;
   };
   const withFeedback = async (execution: Execution): Promise<ExecutionWithFeedback> => {

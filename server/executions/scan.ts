@@ -53,8 +53,20 @@ export function writtenBeforeWindow(ctx: Context, sinceMs: number): boolean {
   return ctx.updatedAt.getTime() < sinceMs - RECORD_LAG_MS;
 }
 
-/** A point lookup that, unlike `store.get`, does not count towards the guide's cache hit rate. */
-export async function lookup(store: Store, scope: Scope, glob: Glob): Promise<Context | null> {
-  const out = await store.query(scope, glob, { limit: 1 });
+/**
+ * The glob that matches exactly `key`: what `compileGlob(escapeGlob(key))` returns, without building
+ * a RegExp (lookups run twice per exported execution, and compiling one costs more than the lookup).
+ */
+export function exactGlob(key: string): Glob {
+  return { source: key.replace(/[\\*?[\]]/g, "\\$&"), prefix: key, exact: true, matches: (k) => k === key };
+}
+
+/**
+ * A point lookup that, unlike `store.get`, does not count towards the guide's cache hit rate. Stores
+ * answer an exact glob from the key itself (Redis reads the one key; memory looks up its sorted key
+ * range), so this stays a point read.
+ */
+export async function lookup(store: Store, scope: Scope, key: string): Promise<Context | null> {
+  const out = await store.query(scope, exactGlob(key), { limit: 1 });
   return out.contexts[0] ?? null;
 }
