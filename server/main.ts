@@ -4,17 +4,18 @@ import { createFabric } from "./core/fabric.js";
 import { startFabricServer } from "./server.js";
 import { SERVER_SETTINGS } from "./settings.js";
 import { createStoreFromConfig } from "./store/create.js";
+import { EXECUTION_SETTINGS, executionOptionsFromConfig } from "./executions/settings.js";
 import { REDIS_SETTINGS } from "./store/redis-settings.js";
 import { keepaliveFromSettings, watchOptionsFromSettings, WATCH_SETTINGS } from "./watch/settings.js";
 
 /** All settings the server reads, by area. */
-export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS };
+export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...EXECUTION_SETTINGS };
 
 async function main(): Promise<void> {
   checkUnknownFlags(Object.values(ALL_SETTINGS));
   const config = readSettings(ALL_SETTINGS);
   const store = await createStoreFromConfig(config);
-  const fabric = createFabric({ store, maxValueBytes: config.maxValueBytes, watch: watchOptionsFromSettings(config) });
+  const fabric = createFabric({ store, maxValueBytes: config.maxValueBytes, watch: watchOptionsFromSettings(config), executions: executionOptionsFromConfig(config) });
   const server = await startFabricServer({
     fabric,
     listen: config.listen,
