@@ -81,12 +81,8 @@ export function createExecutionOps(deps: { store: Store; contextOps: ContextOps;
    * Executions in `filter`, newest written first, a page at a time; stops at the window's start
    * (scan.ts, RECORD_LAG_MS).
    */
-  async function* executionsIn(filter: ExecutionFilter, options: CallOptions | undefined, beforeRevision?: number) {
-    const pages = scanPages(store, "EXECUTION", EXECUTIONS, {
-      pageSize,
-      ...(beforeRevision !== undefined ? { beforeRevision } : {}),
-      ...(options?.signal ? { signal: options.signal } : {}),
-    });
+  async function* executionsIn(filter: ExecutionFilter, options: CallOptions | undefined): AsyncGenerator<Execution[]> {
+    const pages = scanPages(store, "EXECUTION", EXECUTIONS, { pageSize, ...(options?.signal ? { signal: options.signal } : {}) });
     for await (const page of pages) {
       const matched: Execution[] = [];
       let ended = false;
