@@ -1,3 +1,4 @@
+import { Cluster } from "ioredis";
 import { SCOPES, type Context, type Scope } from "../../client/types.js";
 import { FabricError } from "../core/errors.js";
 import type { Glob } from "../core/glob.js";
@@ -258,10 +259,20 @@ class RedisStoreImpl implements RedisStore {
     ) as Record<Scope, number>;
   }
 
-  /** Redis' own used_memory: the whole Redis instance (or the node answering, in Cluster), not only this fabric's keys. */
+  /**
+   * Redis' own used_memory: of the whole Redis instance, not only this fabric's keys (Redis cannot
+   * tell them apart cheaply). In Cluster, of the master that holds this fabric's slot.
+   */
   async memoryUsage(): Promise<number> {
     this.open();
-    const info = await redisCall(() => this.client.info("memory"));
+    const info = await redisCall(async () => {
+      if (!(this.client instanceof Cluster)) return this.client.info("memory");
+      const slot = Number(await this.client.cluster("KEYSLOT", this.keys.meta));
+      const owner = this.client.slots[slot]?.[0];
+      const node = this.client.nodes("master").find((n) => `${n.options.host}:${n.options.port}` === owner);
+      if (!node) throw new Error(`no master known for slot ${slot}`);
+      return node.info("memory");
+    });
     const m = /^used_memory:(\d+)/m.exec(info);
     return m ? Number(m[1]) : 0;
   }

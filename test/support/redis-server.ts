@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -91,6 +91,54 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
   };
   await proc.start();
   return proc;
+}
+
+/** A Redis Cluster of `masters` real redis-server nodes (no replicas), for one test file. */
+export interface RedisCluster {
+  readonly nodes: readonly RedisProcess[];
+  /** host:port of every node, comma-separated (REDIS_CLUSTER_NODES). */
+  readonly seeds: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `masters` cluster-enabled nodes on free ports (each with its cluster bus on another free
+ * port), joins them with `redis-cli --cluster create` and waits until the cluster reports ok.
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+  const nodes: RedisProcess[] = [];
+  try {
+    for (let i = 0; i < masters; i++) {
+      nodes.push(await startRedis({
+        extraArgs: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(await freePort())],
+      }));
+    }
+    const seeds = nodes.map((n) => `127.0.0.1:${n.port}`);
+    await run("redis-cli", ["--cluster", "create", ...seeds, "--cluster-yes"]);
+    const deadline = Date.now() + 15_000;
+    for (const n of nodes) {
+      while (!/cluster_state:ok/.test(await run("redis-cli", ["-p", String(n.port), "cluster", "info"]))) {
+        if (Date.now() > deadline) throw new Error("the test cluster did not reach cluster_state:ok");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return {
+      nodes,
+      seeds: seeds.join(","),
+      async stop() {
+        await Promise.all(nodes.map((n) => n.stop()));
+      },
+    };
+  } catch (e) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw e;
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(" ")}: ${stderr || err.message}`)) : resolve(stdout)));
+  });
 }
 
 async function waitForPing(port: number, timeoutMs: number): Promise<void> {
