@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,6 +91,46 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
   };
   await proc.start();
   return proc;
+}
+
+/** A Redis Sentinel process monitoring one master under the name `mymaster`. */
+export interface SentinelProcess {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `redis-server --sentinel` watching the master at `masterPort` with quorum 1 and short
+ * timeouts (tests trigger failovers with SENTINEL FAILOVER rather than waiting for detection).
+ */
+export async function startSentinel(masterPort: number): Promise<SentinelProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "cf-sentinel-"));
+  const conf = join(dir, "sentinel.conf");
+  writeFileSync(conf, [
+    `port ${port}`,
+    "bind 127.0.0.1",
+    `dir ${dir}`,
+    `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1`,
+    "sentinel down-after-milliseconds mymaster 1000",
+    "sentinel failover-timeout mymaster 10000",
+    "",
+  ].join("\n"));
+  const child = spawn("redis-server", [conf, "--sentinel", "--loglevel", "warning", "--logfile", ""], { stdio: ["ignore", "ignore", "inherit"] });
+  child.unref();
+  await waitForPing(port, 10_000);
+  return {
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          child.kill("SIGKILL");
+        });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A Redis Cluster of `masters` real redis-server nodes (no replicas), for one test file. */

@@ -48,6 +48,9 @@ export function connect(settings: ConnectionSettings, options: ConnectOptions): 
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     enableReadyCheck: true,
+    // READONLY: this connection reached a replica (after a failover the old master is demoted).
+    // Reconnect, which asks Sentinel for the current master; the failed call itself is not resent.
+    reconnectOnError: (err) => (err.message.startsWith("READONLY") ? 1 : false),
     keepAlive: 5000,
     // On disconnect, how long a socket may take to close before it is destroyed (default 2 s, which
     // keeps a stopping process alive that long after a failed connection attempt).
