@@ -1,0 +1,70 @@
+import { createServer, Socket, type Server } from "node:net";
+import { FabricClient } from "../../client/index.js";
+import { keepaliveChannelOptions } from "../../server/watch/keepalive.js";
+import { createMemoryStore } from "../../server/store/memory.js";
+import { eventually, startTestServer } from "../support/harness.js";
+import { collect, watchStats } from "./watch-support.js";
+
+/**
+ * A TCP relay that can go silent without closing anything: what a crashed host or a NAT that forgot
+ * the connection looks like to the server. Nothing arrives, nothing is refused.
+ */
+async function blackholeableProxy(target: number): Promise<{ port: number; blackhole(): void; close(): Promise<void> }> {
+  let silent = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = new Socket();
+    upstream.connect(target, "127.0.0.1");
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(from);
+      from.on("data", (d) => {
+        if (!silent) to.write(d);
+      });
+      from.on("error", () => {});
+      from.on("close", () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    blackhole: () => {
+      silent = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("server keepalive", () => {
+  test("defaults ping idle connections and let clients ping", () => {
+    expect(keepaliveChannelOptions()).toEqual({
+      "grpc.keepalive_time_ms": 30_000,
+      "grpc.keepalive_timeout_ms": 10_000,
+      "grpc.keepalive_permit_without_calls": 1,
+      "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+    });
+  });
+
+  test("a watch whose client went silent is detected by keepalive and its watcher reclaimed", async () => {
+    const t = await startTestServer(createMemoryStore(), {}, { keepalive: { timeMs: 200, timeoutMs: 300 } });
+    const proxy = await blackholeableProxy(t.server.port);
+    const client = new FabricClient({ address: `127.0.0.1:${proxy.port}` });
+    const w = collect(client.watch({ key: "k", resume: false }));
+    await w.until((c) => c.messages.length > 0, "created");
+    expect(watchStats(t.fabric).watchers).toBe(1);
+    await t.fabric.setContext({ key: "k", value: 1 });
+    await w.reach(1);
+
+    proxy.blackhole();
+    const silentAt = Date.now();
+    await eventually(() => watchStats(t.fabric).watchers === 0, "the dead watcher to be reclaimed", 5000);
+    // One ping interval plus its timeout, give or take a timer tick.
+    expect(Date.now() - silentAt).toBeLessThan(2000);
+    await client.close();
+    await proxy.close();
+    await t.stop();
+  });
+});
