@@ -51,7 +51,7 @@ export function executionCalls(transport: Transport): ExecutionCalls {
           // Converted here, not at the call, so bad input surfaces where the results do: in the loop.
           const request = exportToPb(input);
           for await (const res of transport.serverStream(M.exportTrainingData, request, options)) {
-            yield withFeedbackFromPb(required(res.example, "example"));
+            for (const example of res.examples) yield withFeedbackFromPb(example);
           }
         },
       };

@@ -6,6 +6,7 @@ import {
   type FeedbackFigures, type Rating,
 } from "../../client/index.js";
 import { runCli } from "../../client/cli/main.js";
+import { ExecutionService } from "../../client/gen/cachefabric/v1/execution_pb.js";
 import * as executionTracking from "../../examples/execution-tracking.js";
 import * as feedbackExample from "../../examples/feedback.js";
 import type { FabricOptions } from "../../server/core/fabric.js";
@@ -430,6 +431,19 @@ export function describeExecutions(name: string, factory: StoreFactory): void {
           rmSync(dir, { recursive: true, force: true });
         }
       });
+    });
+
+    test("a large export is framed into several messages, each within the message size limit", async () => {
+      const big = "x".repeat(600 * 1024);
+      for (let i = 0; i < 3; i++) await t.client.recordExecution({ id: `big${i}`, output: big });
+      for (let i = 0; i < 300; i++) await t.client.recordExecution({ id: `small${i}`, output: i });
+      const sizes: number[] = [];
+      for await (const res of t.client.transport.serverStream(ExecutionService.method.exportTrainingData, {})) sizes.push(res.examples.length);
+      // Newest first: 128 + 128 small, then the last 44 small with the first large one; two large
+      // ones never share a 1 MiB frame.
+      expect(sizes).toEqual([128, 128, 45, 1, 1]);
+      const ids = (await drain(t.client.exportTrainingData())).map((x) => x.execution.id);
+      expect(ids).toEqual([...Array.from({ length: 300 }, (_, i) => `small${299 - i}`), "big2", "big1", "big0"]);
     });
 
     describe("trackExecution", () => {
