@@ -1,7 +1,8 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
+import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 
 /**
@@ -13,6 +14,8 @@ export interface RedisProcess {
   readonly port: number;
   readonly url: string;
   readonly dir: string;
+  /** With `tls`: the CA certificate (PEM) that signed the server's. */
+  readonly caFile?: string;
   /** Starts it again (same port, same data folder) after kill/stop. */
   start(): Promise<void>;
   /** Sends a signal (default SIGKILL) and waits for the process to exit. */
@@ -30,6 +33,11 @@ export interface RedisProcess {
 export interface RedisOptions {
   /** `appendonly yes` + `appendfsync always`: every acknowledged write is on disk. */
   durable?: boolean;
+  /**
+   * TLS only (no plain port): a throwaway CA and a server certificate for 127.0.0.1 are made in
+   * the data folder; `url` is rediss:// and `caFile` names the CA certificate.
+   */
+  tls?: boolean;
   extraArgs?: string[];
 }
 
@@ -48,8 +56,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "cf-redis-"));
   let child: ChildProcess | undefined;
+  const caFile = options.tls ? await makeCertificates(dir) : undefined;
   const args = [
-    "--port", String(port),
+    ...(options.tls
+      ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", join(dir, "server.crt"), "--tls-key-file", join(dir, "server.key"),
+         "--tls-ca-cert-file", caFile!, "--tls-auth-clients", "no"]
+      : ["--port", String(port)]),
     "--bind", "127.0.0.1",
     "--dir", dir,
     "--save", "",
@@ -61,12 +73,14 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
   ];
   const proc: RedisProcess = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? "rediss" : "redis"}://127.0.0.1:${port}`,
     dir,
+    ...(caFile ? { caFile } : {}),
     async start() {
       child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "inherit"] });
       child.unref();
-      await waitForPing(port, 10_000);
+      if (caFile) await waitForTlsPing(port, readFileSync(caFile), 10_000);
+      else await waitForPing(port, 10_000);
     },
     async kill(signal = "SIGKILL") {
       const c = child;
@@ -172,6 +186,37 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   } catch (e) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw e;
+  }
+}
+
+/** A CA and a server certificate for IP 127.0.0.1 signed by it (P-256 keys: fast to make). Returns the CA file. */
+async function makeCertificates(dir: string): Promise<string> {
+  const f = (name: string) => join(dir, name);
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  writeFileSync(f("san.cnf"), "subjectAltName=IP:127.0.0.1\n");
+  await run("openssl", ["req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "2", "-subj", "/CN=cache-fabric test CA"]);
+  await run("openssl", ["req", ...ec, "-keyout", f("server.key"), "-out", f("server.csr"), "-subj", "/CN=127.0.0.1"]);
+  await run("openssl", ["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial",
+    "-out", f("server.crt"), "-days", "2", "-extfile", f("san.cnf")]);
+  return f("ca.crt");
+}
+
+async function waitForTlsPing(port: number, ca: Buffer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = tlsConnect({ host: "127.0.0.1", port, ca }, () => socket.write("PING\r\n"));
+      const done = (v: boolean) => {
+        socket.destroy();
+        resolve(v);
+      };
+      socket.setTimeout(500, () => done(false));
+      socket.once("error", () => done(false));
+      socket.once("data", (d) => done(d.toString().startsWith("+PONG")));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server (TLS) on port ${port} did not start within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
