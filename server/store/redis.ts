@@ -154,6 +154,7 @@ class RedisStoreImpl implements RedisStore {
       retryMinDelayMs: settings.redisRetryMinDelayMs,
       retryMaxDelayMs: settings.redisRetryMaxDelayMs,
       deliver: (events) => this.publish(events),
+      wanted: () => this.listeners.size > 0,
       log,
     });
     this.sweeper = new ExpirySweeper({

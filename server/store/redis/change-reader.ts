@@ -1,6 +1,7 @@
 import type { ChangeEvent } from "../types.js";
 import { decodeChange, revisionOf } from "./change-stream.js";
 import type { RedisClient } from "./connection.js";
+import { toFabricError } from "./errors.js";
 
 export interface ChangeReaderOptions {
   /** A connection of its own: XREAD BLOCK holds it for up to `blockMs` at a time. */
@@ -15,6 +16,8 @@ export interface ChangeReaderOptions {
   retryMinDelayMs: number;
   retryMaxDelayMs: number;
   deliver: (events: ChangeEvent[]) => void;
+  /** False while nobody listens: entries are then skipped without decoding (their values are not parsed). */
+  wanted: () => boolean;
   log: (level: "info" | "warn" | "error", msg: string) => void;
 }
 
@@ -63,14 +66,16 @@ export class ChangeReader {
     let failures = 0;
     while (!this.closed) {
       try {
-        if (failures > 0) await this.checkContinuity();
+        if (failures > 0) {
+          await this.checkContinuity();
+          this.o.log("info", `change reader: following the change stream again from revision ${this.last}`);
+          failures = 0;
+        }
         const reply = await this.o.client.xread("COUNT", BATCH, "BLOCK", this.o.blockMs, "STREAMS", this.o.streamKey, `${this.last}-0`);
-        if (failures > 0) this.o.log("info", "change reader: following the change stream again");
-        failures = 0;
         if (reply && !this.closed) this.handle(reply[0][1]);
       } catch (e) {
         if (this.closed) break;
-        if (failures++ === 0) this.o.log("warn", `change reader: ${(e as Error).message}; retrying`);
+        if (failures++ === 0) this.o.log("warn", `change reader: ${toFabricError(e).message}; retrying`);
         // A command that timed out may have left a half-dead connection: start a fresh one.
         if ((e as Error).message === "Command timed out") this.o.client.disconnect(true);
         await this.sleep(Math.min(this.o.retryMaxDelayMs, this.o.retryMinDelayMs * 2 ** Math.min(failures - 1, 30)));
@@ -80,6 +85,7 @@ export class ChangeReader {
 
   private handle(entries: [string, string[]][]): void {
     const events: ChangeEvent[] = [];
+    const wanted = this.o.wanted();
     for (const entry of entries) {
       const revision = revisionOf(entry[0]);
       if (revision <= this.last) continue;
@@ -87,6 +93,7 @@ export class ChangeReader {
         this.o.log("warn", `change reader: changes ${this.last + 1}..${revision - 1} were trimmed from the stream before this server read them`);
       }
       this.last = revision;
+      if (!wanted) continue;
       try {
         events.push(decodeChange(entry));
       } catch (e) {
