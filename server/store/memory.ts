@@ -152,8 +152,12 @@ class MemoryStore implements Store {
     const before = options.beforeRevision ?? Infinity;
     const want = options.limit + 1;
     let found: Context[];
-    const range = glob.prefix ? prefixRange(data.sortedKeys, glob.prefix) : undefined;
-    if (range && range[1] - range[0] <= this.prefixScanLimit) {
+    const range = glob.prefix && !glob.exact ? prefixRange(data.sortedKeys, glob.prefix) : undefined;
+    if (glob.exact) {
+      // One key: a map lookup, whatever else shares its prefix.
+      const ctx = data.byKey.get(glob.prefix);
+      found = ctx && ctx.revision < before ? [ctx] : [];
+    } else if (range && range[1] - range[0] <= this.prefixScanLimit) {
       found = [];
       for (let i = range[0]; i < range[1]; i++) {
         const ctx = data.byKey.get(data.sortedKeys[i])!;
