@@ -85,7 +85,7 @@ const CLEANUP_BATCH = 1000;
  * is never half a write and every server sees every change in the same order: `changesSince` reads
  * the stream's history, `subscribe` follows it live (change-reader.ts). Key layout: keys.ts.
  *
- * Requires Redis >= 7.0 (script shebangs, ZMSCORE-era commands). Connects at once and waits up to the
+ * Requires Redis >= 7.0 (script shebangs; checked at startup). Connects at once and waits up to the
  * connect timeout for Redis; after that, an outage makes calls fail with UNAVAILABLE within the
  * command timeout while the connection heals in the background.
  */
@@ -110,6 +110,10 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       waitUntilReady(client, settings.redisConnectTimeoutMs),
       waitUntilReady(readerClient, settings.redisConnectTimeoutMs),
     ]);
+    const version = /^redis_version:(\d+)\.(\d+)/m.exec(await redisCall(() => client.info("server")));
+    if (version && Number(version[1]) < 7) {
+      throw new FabricError("FAILED_PRECONDITION", `the Redis store needs Redis 7.0 or later (found ${version[1]}.${version[2]})`);
+    }
     const keys = keyLayout(settings.redisKeyPrefix);
     const revision = Number((await redisCall(() => client.hget(keys.meta, "rev"))) ?? 0);
     return new RedisStoreImpl(client, readerClient, keys, settings, options, revision, quietLog, () => (closed = true));
