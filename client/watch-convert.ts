@@ -1,9 +1,9 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
 import { contextFromPb, contextToPb, fromBig, scopeFromPb, scopeToPb, toBig } from "./convert.js";
 import { FabricError } from "./errors.js";
 import {
-  WatchEvent_Type, type WatchRequest, type WatchRequestSchema, type WatchResponse, type WatchResponseSchema,
+  WatchEvent_Type, WatchResponseSchema, type WatchRequest, type WatchRequestSchema, type WatchResponse,
 } from "./gen/cachefabric/v1/context_pb.js";
 import type { WatchEventType, WatchInput, WatchMessage } from "./types.js";
 
@@ -70,8 +70,22 @@ export function watchRequestFromPb(req: WatchRequest): WatchInput {
   return input;
 }
 
+/**
+ * Wire forms of event messages, by message object. The hub hands every watcher of a change the same
+ * frozen message, so the conversion runs once per change rather than once per watcher (protobuf-es
+ * `create` passes an existing message through); entries go when the message is collected.
+ */
+const encodedEvents = new WeakMap<WatchMessage, WatchResponse>();
+
 /** A message of the raw watch stream on the wire. `reset` is the client's own and never sent. */
 export function watchMessageToPb(m: WatchMessage): MessageInitShape<typeof WatchResponseSchema> {
+  if (m.kind !== "event") return toPb(m);
+  let pb = encodedEvents.get(m);
+  if (!pb) encodedEvents.set(m, (pb = create(WatchResponseSchema, toPb(m))));
+  return pb;
+}
+
+function toPb(m: WatchMessage): MessageInitShape<typeof WatchResponseSchema> {
   const revision = toBig(m.revision);
   switch (m.kind) {
     case "created":

@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { setMaxListeners } from "node:events";
 import { ContextService } from "../client/gen/cachefabric/v1/context_pb.js";
 import { ExecutionService } from "../client/gen/cachefabric/v1/execution_pb.js";
 import { SearchService } from "../client/gen/cachefabric/v1/search_pb.js";
@@ -47,6 +48,8 @@ export async function startFabricServer(options: FabricServerOptions): Promise<F
     ...options.channelOptions,
   });
   const shutdownController = new AbortController();
+  // Every open server stream listens for shutdown; thousands of long-lived Watch streams are normal.
+  setMaxListeners(0, shutdownController.signal);
   const hooks: AdapterHooks = { ...options.hooks, shutdownSignal: shutdownController.signal };
   addService(server, ContextService, contextServiceHandlers(options.fabric), hooks);
   addService(server, SearchService, searchServiceHandlers(options.fabric), hooks);

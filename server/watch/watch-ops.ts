@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { resumableWatch, type ReadMatching } from "../../client/resumable-watch.js";
 import type { Context, Fabric, WatchInput, WatchMessage } from "../../client/types.js";
 import { FabricError } from "../core/errors.js";
@@ -49,6 +50,8 @@ export function createWatchOps({ store, options }: { store: Store; options: Watc
   const hub = createWatchHub(store, { queueSize: settings.queueSize, historyPageSize: settings.historyPageSize });
   /** Aborted by closeWatch: resumable in-process watches end quietly instead of retrying a closed fabric. */
   const closing = new AbortController();
+  // Every open in-process watch without a signal of its own listens on this one: thousands is normal.
+  setMaxListeners(0, closing.signal);
 
   const rawWatch = (input: WatchInput): AsyncIterable<WatchMessage> => {
     const request = parseWatchInput(input, settings.progressIntervalMs);
