@@ -7,6 +7,7 @@ export type OpenWatch = (input: WatchInput) => AsyncIterable<WatchMessage>;
 /** Reads every context the watch's filter matches (for a `reset`). */
 export type ReadMatching = (input: WatchInput, signal?: AbortSignal) => Promise<Context[]>;
 
+/** First retry soon (a restart or a failover is usually quick), then back off to a few seconds at most. */
 export const DEFAULT_RETRY_INITIAL_DELAY_MS = 100;
 export const DEFAULT_RETRY_MAX_DELAY_MS = 5000;
 

@@ -14,7 +14,9 @@ const READ_CONCURRENCY = 16;
 /**
  * The client's `watch()`: the Watch RPC, made resumable (reconnect with backoff, resume from the
  * last revision, re-read after compaction; see client/resumable-watch.ts) unless `resume: false`.
- * Watch streams carry no deadline; end one with `signal` or by leaving the loop.
+ * Watch streams carry no deadline; end one with `signal` or by leaving the loop. (Closing the client
+ * refuses new streams, which ends a resumable watch at its next reconnection with FAILED_PRECONDITION;
+ * grpc-js lets streams already open run on, so end watches before closing.)
  */
 export function watchRemote(transport: Transport, input: WatchInput): AsyncIterable<WatchMessage> {
   const open = (i: WatchInput) => rawWatch(transport, i);

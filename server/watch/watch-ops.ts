@@ -17,6 +17,7 @@ export interface WatchOptions {
   historyPageSize?: number;
 }
 
+/** Defaults for WatchOptions (the server's come from WATCH_SETTINGS, with the same values). */
 export const DEFAULT_WATCH_OPTIONS: Required<WatchOptions> = {
   queueSize: 1000,
   progressIntervalMs: 10_000,
@@ -27,6 +28,7 @@ export const DEFAULT_WATCH_OPTIONS: Required<WatchOptions> = {
 export const MIN_PROGRESS_INTERVAL_MS = 100;
 export const MAX_PROGRESS_INTERVAL_MS = 3_600_000;
 
+/** The core's watch area: `watch` for the Fabric API, plus lifecycle and introspection for the core. */
 export interface WatchOps extends Pick<Fabric, "watch"> {
   closeWatch(): Promise<void>;
   /** Watcher counts and the hub's revision (for metrics and tests). */

@@ -2,6 +2,7 @@ import type { WatchMessage } from "../../client/types.js";
 import { FabricError } from "../core/errors.js";
 import type { WatchFilter } from "./watch-filter.js";
 
+/** What the hub gives a watcher: its filter and bounds, and the hooks back into the hub. */
 export interface WatcherOptions {
   filter: WatchFilter;
   prevContext: boolean;
@@ -22,8 +23,9 @@ type State = "open" | "draining" | "ended";
  * One watch's end of the hub: a bounded FIFO of messages and the async iterator its consumer pulls.
  *
  * Invariants:
- * - `cursor` is the watch's resume point: every matching change with revision <= cursor has been
- *   queued (or was already delivered) and no change above it has; it only grows.
+ * - `cursor` only grows; every matching change with revision <= cursor has been queued (or already
+ *   handed over) and none above it has. Synced watchers skip non-matching changes without moving it:
+ *   their resume point is max(cursor, the hub's head) whenever their queue is empty.
  * - At most `capacity` messages are queued. The hub never waits for room: a push beyond it ends the
  *   watcher with ABORTED and drops its queue, so a stalled consumer costs at most `capacity` messages
  *   (which share their event objects with every other watcher of the same change).
@@ -31,8 +33,6 @@ type State = "open" | "draining" | "ended";
  *   hands its remaining queue to the consumer when it ended by `finish()`.
  */
 export class Watcher implements AsyncIterableIterator<WatchMessage> {
-  private static nextId = 1;
-  readonly id = Watcher.nextId++;
   readonly filter: WatchFilter;
   readonly prevContext: boolean;
   readonly capacity: number;
