@@ -1,5 +1,6 @@
 import { create, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import { tlsCredentials, type TlsOptions } from "./credentials.js";
 import { grpcMethodDefinition } from "./grpc-definition.js";
 import { FabricError, fromGrpcStatus } from "./errors.js";
 import type { CallOptions } from "./types.js";
@@ -7,8 +8,10 @@ import type { CallOptions } from "./types.js";
 export interface TransportOptions {
   /** host:port of a fabric server. Default 127.0.0.1:50051. */
   address?: string;
-  /** Default insecure (plain text on loopback); see README for TLS and mTLS. */
+  /** Default insecure (plain text on loopback), or TLS from `tls`; see README for TLS and mTLS. */
   credentials?: grpc.ChannelCredentials;
+  /** TLS (with `ca`) or mutual TLS (with `cert` and `key` too): `tlsCredentials(tls)`; `credentials` wins. */
+  tls?: TlsOptions;
   /** Deadline for each unary call unless the call says otherwise. Default 5,000 ms. */
   timeoutMs?: number;
   /** Sent as `authorization: Bearer <token>` on every call. */
@@ -36,7 +39,7 @@ export interface Transport {
 export function createTransport(options: TransportOptions = {}): Transport {
   const client = new grpc.Client(
     options.address ?? "127.0.0.1:50051",
-    options.credentials ?? grpc.credentials.createInsecure(),
+    options.credentials ?? (options.tls ? tlsCredentials(options.tls) : grpc.credentials.createInsecure()),
     options.channelOptions ?? {},
   );
   const defaultTimeoutMs = options.timeoutMs ?? 5000;
