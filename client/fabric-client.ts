@@ -6,12 +6,12 @@ import { FabricError } from "./errors.js";
 import { executionCalls, type ExecutionCalls } from "./executions.js";
 import { ContextService, type DeleteContextResponse } from "./gen/cachefabric/v1/context_pb.js";
 import { createPipeline } from "./pipeline.js";
-import { searchRemote } from "./search.js";
+import { reindexRemote, searchRemote, searchStatusRemote } from "./search.js";
 import { createTransport, type Transport, type TransportOptions } from "./transport.js";
 import type {
   BatchOperation, BatchResult, CallOptions, CleanupInput, CleanupResult, Context, ContextRef, DeleteContextInput,
-  DeleteResult, Fabric, FabricStats, Pipeline, QueryInput, QueryPage, Scope, SearchInput, SearchResult,
-  SetContextInput, WatchInput, WatchMessage,
+  DeleteResult, Fabric, FabricStats, Pipeline, QueryInput, QueryPage, ReindexProgress, Scope, SearchInput,
+  SearchResult, SearchStatus, SetContextInput, WatchInput, WatchMessage,
 } from "./types.js";
 import { SCOPES } from "./types.js";
 import { watchRemote } from "./watch.js";
@@ -33,6 +33,7 @@ const M = ContextService.method;
  */
 export class FabricClient implements Fabric {
   readonly transport: Transport;
+  private readonly closing = new AbortController();
   private readonly executions: ExecutionCalls;
 
   constructor(options: FabricClientOptions = {}) {
@@ -141,11 +142,21 @@ export class FabricClient implements Fabric {
   }
 
   watch(input: WatchInput): AsyncIterable<WatchMessage> {
-    return watchRemote(this.transport, input);
+    // close() ends every watch of this client cleanly, as a consumer's own signal would.
+    const signal = input.signal ? AbortSignal.any([input.signal, this.closing.signal]) : this.closing.signal;
+    return watchRemote(this.transport, { ...input, signal });
   }
 
   search(input: SearchInput, options?: CallOptions): Promise<SearchResult[]> {
     return searchRemote(this.transport, input, options);
+  }
+
+  reindex(options?: CallOptions): AsyncIterable<ReindexProgress> {
+    return reindexRemote(this.transport, options);
+  }
+
+  searchStatus(options?: CallOptions): Promise<SearchStatus> {
+    return searchStatusRemote(this.transport, options);
   }
 
   recordExecution: ExecutionCalls["recordExecution"] = (...args) => this.executions.recordExecution(...args);
@@ -156,7 +167,9 @@ export class FabricClient implements Fabric {
   feedbackSummary: ExecutionCalls["feedbackSummary"] = (...args) => this.executions.feedbackSummary(...args);
   exportTrainingData: ExecutionCalls["exportTrainingData"] = (...args) => this.executions.exportTrainingData(...args);
 
+  /** Ends this client's watches, cancels its other streams (they fail with CANCELLED) and closes the channel. */
   async close(): Promise<void> {
+    this.closing.abort();
     this.transport.close();
   }
 }

@@ -43,6 +43,8 @@ export function createTransport(options: TransportOptions = {}): Transport {
     options.channelOptions ?? {},
   );
   const defaultTimeoutMs = options.timeoutMs ?? 5000;
+  // Open server streams (watches, exports), so close() can end them: grpc-js lets them outlive the channel.
+  const streams = new Set<grpc.ClientReadableStream<unknown>>();
   const metadata = () => {
     const md = new grpc.Metadata();
     if (options.token) md.set("authorization", `Bearer ${options.token}`);
@@ -87,19 +89,26 @@ export function createTransport(options: TransportOptions = {}): Transport {
           );
           const onAbort = () => call.cancel();
           callOptions.signal?.addEventListener("abort", onAbort, { once: true });
+          streams.add(call);
           try {
             for await (const response of call) yield response as never;
           } catch (e) {
+            // Ended by the caller's signal: the iterator finishes without an error. Ended by close():
+            // CANCELLED, so a consumer never mistakes a cut-off export for a complete one.
             if (callOptions.signal?.aborted) return;
             throw toFabricError(e);
           } finally {
+            streams.delete(call);
             callOptions.signal?.removeEventListener("abort", onAbort);
             call.cancel();
           }
         },
       };
     },
-    close: () => client.close(),
+    close() {
+      for (const call of streams) call.cancel();
+      client.close();
+    },
   };
 }
 

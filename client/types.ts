@@ -265,6 +265,23 @@ export interface SearchResult {
   value: JsonValue;
 }
 
+export interface ReindexProgress {
+  done: number;
+  total: number;
+}
+
+export interface SearchStatus {
+  /** Model name and content hash. */
+  model: string;
+  dimension: number;
+  index: "memory" | "qdrant";
+  scopes: Scope[];
+  vectors: number;
+  /** Every change up to this revision is reflected in the index. */
+  indexedRevision: number;
+  embedderQueue: number;
+}
+
 // ---- Executions and feedback (issue 6) ----
 
 /**
@@ -489,6 +506,9 @@ export interface Fabric {
   watch(input: WatchInput): AsyncIterable<WatchMessage>;
 
   search(input: SearchInput, options?: CallOptions): Promise<SearchResult[]>;
+  /** Re-embeds every context of the indexed scopes, yielding progress. */
+  reindex(options?: CallOptions): AsyncIterable<ReindexProgress>;
+  searchStatus(options?: CallOptions): Promise<SearchStatus>;
 
   /** Records an execution (EXECUTION/`execution:{id}`) and returns it as stored, id and times filled in. */
   recordExecution(input: ExecutionInput, options?: CallOptions): Promise<Execution>;
