@@ -95,9 +95,13 @@ export function scopesOf(scope: Scope | undefined): readonly Scope[] {
   return scope === undefined ? SCOPES : [scope];
 }
 
+/** Longest part of a caller-supplied key or pattern echoed in a denial (status details travel in HTTP/2 trailers). */
+const MAX_ECHO = 160;
+
 /** A PERMISSION_DENIED naming the token (by name) and what it asked for; never the secret. */
 export function denied(principal: Principal, action: Action, what: string): FabricError {
-  return new FabricError("PERMISSION_DENIED", `token "${principal.name}" may not ${action} ${what}`);
+  const shown = what.length > MAX_ECHO ? `${what.slice(0, MAX_ECHO)}… (${what.length} characters)` : what;
+  return new FabricError("PERMISSION_DENIED", `token "${principal.name}" may not ${action} ${shown}`);
 }
 
 function grantApplies(g: Grant, action: Action, scope: Scope): boolean {
