@@ -141,8 +141,18 @@ function report(hooks: AdapterHooks, context: CallContext, start: bigint, error?
   });
 }
 
+/**
+ * Longest status message sent. Details travel in the HTTP/2 trailers, and messages may echo caller
+ * input (a key, a metadata name): unbounded, a 100 KB key in an error overflows the peer's header
+ * list limit and the whole connection is reset, failing every call multiplexed on it (in a mesh,
+ * other callers' calls too).
+ */
+export const MAX_STATUS_DETAILS = 1024;
+
 function toStatus(error: FabricError): Partial<grpc.StatusObject> {
-  return { code: toGrpcStatus(error.code), details: error.message };
+  const { message } = error;
+  const details = message.length <= MAX_STATUS_DETAILS ? message : `${message.slice(0, MAX_STATUS_DETAILS - 40)}… (${message.length} characters in all)`;
+  return { code: toGrpcStatus(error.code), details };
 }
 
 function unary(method: DescMethod, handler: UnaryHandler<DescMessage, DescMessage>, hooks: AdapterHooks) {

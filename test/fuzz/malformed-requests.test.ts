@@ -92,6 +92,7 @@ const HOSTILE_STRINGS = [
   () => "fuzz:*",
   () => "__proto__",
   () => "x".repeat(600),
+  () => (random() < 0.2 ? "y".repeat(100_000) : "z"), // echoed in an error, it must not overflow the trailers
   () => String.fromCharCode(...Array.from({ length: 20 }, () => int(0xffff))),
   () => "execution:seed-1",
 ];

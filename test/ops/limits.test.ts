@@ -80,6 +80,19 @@ describe("message and value size", () => {
   });
 });
 
+describe("error messages that echo huge input", () => {
+  test("a 100 KB metadata name is INVALID_ARGUMENT with a bounded message, and the connection keeps serving", async () => {
+    const t = await startOpsServer(createMemoryStore());
+    const client = t.client({ timeoutMs: 3000 });
+    const err = await client.setContext({ key: "k", value: 1, metadata: { ["m".repeat(100_000)]: "v" } }).catch((e) => e);
+    expect(err).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(err.message.length).toBeLessThanOrEqual(1024);
+    // Unbounded, those details overflowed the HTTP/2 trailers and reset the connection: the next calls hung.
+    expect(await code(client.setContext({ key: "k", value: 1 }))).toBe("OK");
+    await t.stop();
+  });
+});
+
 describe("watchers per connection", () => {
   test("the cap refuses one more Watch on the same connection with RESOURCE_EXHAUSTED; other connections and freed slots are fine", async () => {
     const t = await startOpsServer(createMemoryStore(), { config: { maxWatchersPerConnection: 2 } });
