@@ -1,3 +1,4 @@
+import { tlsCredentialsFromFiles } from "../credentials.js";
 import { FabricClient } from "../fabric-client.js";
 import { FabricError } from "../errors.js";
 import { COMMANDS } from "./commands/index.js";
@@ -7,7 +8,9 @@ export type { CliContext, Command } from "./command.js";
  * `cache-fabric <command> [args] [--flags]`: the operator and developer CLI. Every command talks to a
  * running fabric over gRPC, through the same FabricClient agents use. Connection flags:
  * `--address` (env FABRIC_ADDRESS, default 127.0.0.1:50051), `--token` (env FABRIC_TOKEN),
- * `--timeout-ms` (default 30000).
+ * `--timeout-ms` (default 30000), and for TLS `--tls-ca` (PEM of the CA that signed the server's
+ * certificate; alone: TLS) with `--tls-cert` and `--tls-key` (mutual TLS). Connection flags are
+ * taken out before the command sees its flags.
  */
 export function parseArgs(argv: readonly string[]): { args: string[]; flags: Map<string, string> } {
   const args: string[] = [];
@@ -28,19 +31,30 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
   const [name, ...rest] = argv;
   if (!name || name === "help" || name === "--help" || !COMMANDS[name]) {
     const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
-    process.stderr.write(`usage: cache-fabric <command> [args] [--address host:port] [--token T]\n\n${lines.join("\n")}\n`);
+    process.stderr.write(`usage: cache-fabric <command> [args] [--address host:port] [--token T] [--tls-ca ca.pem [--tls-cert cert.pem --tls-key key.pem]]\n\n${lines.join("\n")}\n`);
     return name && name !== "help" && name !== "--help" ? 2 : 0;
   }
   const { args, flags } = parseArgs(rest);
   const command = COMMANDS[name];
-  const client = new FabricClient({
-    address: flags.get("address") ?? process.env.FABRIC_ADDRESS ?? "127.0.0.1:50051",
-    token: flags.get("token") ?? process.env.FABRIC_TOKEN,
-    timeoutMs: Number(flags.get("timeout-ms") ?? 30_000),
-  });
+  const connection = takeConnectionFlags(flags);
+  let client: FabricClient;
+  try {
+    client = new FabricClient({
+      address: connection.address ?? process.env.FABRIC_ADDRESS ?? "127.0.0.1:50051",
+      token: connection.token ?? process.env.FABRIC_TOKEN,
+      timeoutMs: Number(connection["timeout-ms"] ?? 30_000),
+      ...(connection["tls-ca"] || connection["tls-cert"] || connection["tls-key"]
+        ? { credentials: tlsCredentialsFromFiles({ ca: connection["tls-ca"], cert: connection["tls-cert"], key: connection["tls-key"] }) }
+        : {}),
+    });
+  } catch (e) {
+    process.stderr.write(`cache-fabric ${name}: ${(e as Error).message}\n`);
+    return 2;
+  }
   try {
     await command.run({ client, args, flags, out });
-    return 0;
+    // A command reports "nothing found" by setting process.exitCode (3); the bin exits with what we return.
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     const err = FabricError.from(e);
     process.stderr.write(`cache-fabric ${name}: ${err.code}: ${err.message}\nusage: ${command.usage}\n`);
@@ -48,6 +62,18 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
   } finally {
     await client.close();
   }
+}
+
+const CONNECTION_FLAGS = ["address", "token", "timeout-ms", "tls-ca", "tls-cert", "tls-key"] as const;
+
+function takeConnectionFlags(flags: Map<string, string>): Partial<Record<(typeof CONNECTION_FLAGS)[number], string>> {
+  const taken: Partial<Record<(typeof CONNECTION_FLAGS)[number], string>> = {};
+  for (const f of CONNECTION_FLAGS) {
+    const v = flags.get(f);
+    if (v !== undefined) taken[f] = v;
+    flags.delete(f);
+  }
+  return taken;
 }
 
 if (require.main === module) {

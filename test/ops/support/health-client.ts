@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 
 /** A grpc.health.v1 client (what Kubernetes' gRPC probe and load balancers call), from the library's own definition. */
 export interface HealthClient {
-  check(service?: string): Promise<{ status: string } | { code: number }>;
+  /** `{ status }` when answered, `{ code }` (a gRPC status code) when refused. */
+  check(service?: string): Promise<{ status?: string; code?: number }>;
   /** Opens a Watch; `statuses` fills as the server sends them; `ended` resolves with the final status code. */
   watch(service?: string): { statuses: string[]; ended: Promise<number>; cancel(): void };
   close(): void;
