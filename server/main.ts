@@ -7,30 +7,42 @@ import { createStoreFromConfig } from "./store/create.js";
 import { EXECUTION_SETTINGS, executionOptionsFromConfig } from "./executions/settings.js";
 import { REDIS_SETTINGS } from "./store/redis-settings.js";
 import { keepaliveFromSettings, watchOptionsFromSettings, WATCH_SETTINGS } from "./watch/settings.js";
+import { createOps } from "./ops/create-ops.js";
+import { createLogger, type Logger } from "./ops/logger.js";
+import { OPS_SETTINGS } from "./ops/settings.js";
 
 /** All settings the server reads, by area. */
-export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...EXECUTION_SETTINGS };
+export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...OPS_SETTINGS, ...EXECUTION_SETTINGS };
 
 async function main(): Promise<void> {
   checkUnknownFlags(Object.values(ALL_SETTINGS));
   const config = readSettings(ALL_SETTINGS);
-  const store = await createStoreFromConfig(config);
+  logger = createLogger({ level: config.logLevel });
+  const rawStore = await createStoreFromConfig(config);
+  // Operations (auth, TLS, limits, health, reflection, metrics, call log) around the server; health
+  // probes the store itself, the fabric gets it with every operation timed.
+  const ops = createOps(config, { listen: config.listen, store: rawStore, logger });
+  const store = ops.metrics.instrumentStore(rawStore);
   const fabric = createFabric({ store, maxValueBytes: config.maxValueBytes, watch: watchOptionsFromSettings(config), executions: executionOptionsFromConfig(config) });
   const server = await startFabricServer({
-    fabric,
+    fabric: ops.serve(fabric),
     listen: config.listen,
     maxMessageBytes: config.maxMessageBytes,
     keepalive: keepaliveFromSettings(config),
+    ...ops.serverOptions,
   });
-  log("info", `cache fabric serving on ${server.address} (store: ${config.store})`);
+  await ops.start();
+  log("info", `cache fabric serving on ${server.address} (store: ${config.store}, ${ops.tls}, auth ${ops.auth.enabled ? "on" : "off"})`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log("info", `${signal}: shutting down (grace ${config.shutdownGraceMs} ms)`);
+    await ops.drain();
     await server.shutdown(config.shutdownGraceMs);
     await fabric.close();
+    await ops.close();
     log("info", "stopped");
     process.exit(0);
   };
@@ -38,8 +50,11 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-function log(level: string, msg: string): void {
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level, msg }) + "\n");
+/** JSON lines on stdout (pino); replaced by one at the configured level once settings are read. */
+let logger: Logger = createLogger();
+
+function log(level: "info" | "warn" | "error", msg: string): void {
+  logger[level](msg);
 }
 
 if (require.main === module) {
