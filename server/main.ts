@@ -46,6 +46,13 @@ async function main(): Promise<void> {
     log("info", "stopped");
     process.exit(0);
   };
+  process.on("SIGHUP", () => {
+    try {
+      ops.reloadTokens();
+    } catch (e) {
+      log("error", `SIGHUP: ${(e as Error).message}`);
+    }
+  });
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }

@@ -55,6 +55,13 @@ export interface Ops {
   drain(): Promise<void>;
   /** Stops probing and the metrics endpoint. */
   close(): Promise<void>;
+  /**
+   * Reads the token sources again (SIGHUP in server/main.ts): rotation without a restart. Calls
+   * already authenticated keep their principal; new calls see the new table. A document that no
+   * longer parses, or leaves no token while authentication is on, is refused and the old table kept.
+   * Returns the number of tokens now loaded.
+   */
+  reloadTokens(): number;
 }
 
 /** The services a healthy fabric offers, as health reports them. */
@@ -78,7 +85,18 @@ export const FABRIC_SERVICE_NAMES = [ContextService.typeName, SearchService.type
  */
 export function createOps(config: OpsConfig, deps: OpsDeps): Ops {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
-  const tokens = loadTokenTable({ file: config.authTokensFile, inline: config.authTokens });
+  const sources = { file: config.authTokensFile, inline: config.authTokens };
+  let table = loadTokenTable(sources);
+  // What the interceptor holds: always the current table, so a reload needs no re-wiring.
+  const tokens: TokenTable = {
+    lookup: (secret) => table.lookup(secret),
+    get size() {
+      return table.size;
+    },
+    get principals() {
+      return table.principals;
+    },
+  };
   const auth = decideAuth(config.auth, tokens, deps.listen);
   const { credentials, mode: tls } = serverCredentials({
     certFile: config.tlsCertFile,
@@ -123,9 +141,12 @@ export function createOps(config: OpsConfig, deps: OpsDeps): Ops {
   if (!auth.enabled) {
     const why =
       auth.reason === "explicit"
-        ? "FABRIC_AUTH=off"
-        : `no tokens are configured and ${deps.listen} is a loopback address (local development default)`;
-    const message = `AUTHENTICATION IS OFF (${why}): every caller may read and write every context. Configure FABRIC_AUTH_TOKENS_FILE or FABRIC_AUTH_TOKENS before serving anyone else.`;
+        ? " (FABRIC_AUTH=off)."
+        : `: no tokens are configured and ${deps.listen} is a loopback address, which counts as local development.`;
+    const message =
+      `AUTHENTICATION IS OFF${why} Every caller may read and write every context. ` +
+      "Configure FABRIC_AUTH_TOKENS_FILE or FABRIC_AUTH_TOKENS before serving anyone else" +
+      (auth.reason === "explicit" ? "." : "; without them any other listen address refuses to start.");
     logger.warn({ auth: "off" }, message);
     // Loud even when the log level hides warnings.
     if (!logger.isLevelEnabled("warn")) process.stderr.write(`cache fabric: ${message}\n`);
@@ -175,6 +196,13 @@ export function createOps(config: OpsConfig, deps: OpsDeps): Ops {
       health?.shutdown();
       await endpoint?.close();
       endpoint = undefined;
+    },
+    reloadTokens() {
+      const next = loadTokenTable(sources);
+      if (auth.enabled && next.size === 0) throw new ConfigError("token reload left no tokens: keeping the previous ones");
+      table = next;
+      logger.info({ tokens: next.size }, `tokens reloaded: ${next.size} token(s)`);
+      return next.size;
     },
   };
 }

@@ -10,6 +10,7 @@ import { covers, type Principal } from "../../server/ops/policy.js";
 import { hashToken, loadTokenTable, parseTokenDocument } from "../../server/ops/tokens.js";
 import { startFabricServer } from "../../server/server.js";
 import { createMemoryStore } from "../../server/store/memory.js";
+import { startOpsServer } from "./support/ops-server.js";
 
 /** Token documents, the authentication default, and policy coverage: the configuration side of auth. */
 
@@ -173,5 +174,29 @@ describe("the authorising fabric", () => {
     expect(result).toEqual({ deleted: true, revision: 2 });
     await expect(wrapped.getContext({ key: "drop:1" })).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
     await inner.close();
+  });
+});
+
+describe("token rotation (SIGHUP reloads the sources)", () => {
+  test("a new token works at once, a removed one is refused; a broken document keeps the old table", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cf-rotate-"));
+    const file = join(dir, "tokens.json");
+    const doc = (name: string, token: string) => JSON.stringify([{ name, token, grants: [{ scope: "*", access: "read" }] }]);
+    writeFileSync(file, doc("old", "old-token-0123456789abc"));
+    const t = await startOpsServer(createMemoryStore(), { config: { authTokensFile: file } });
+    const old = t.client({ token: "old-token-0123456789abc" });
+    const fresh = t.client({ token: "new-token-0123456789abc" });
+    expect(await old.stats().then(() => "OK")).toBe("OK");
+    writeFileSync(file, doc("new", "new-token-0123456789abc"));
+    expect(t.ops.reloadTokens()).toBe(1);
+    expect(await fresh.stats().then(() => "OK")).toBe("OK");
+    expect(await old.stats().catch((e) => e.code)).toBe("UNAUTHENTICATED");
+    writeFileSync(file, "[]");
+    expect(() => t.ops.reloadTokens()).toThrow(/left no tokens/);
+    writeFileSync(file, "{ not: [valid");
+    expect(() => t.ops.reloadTokens()).toThrow(ConfigError);
+    expect(await fresh.stats().then(() => "OK")).toBe("OK");
+    await t.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

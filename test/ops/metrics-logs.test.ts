@@ -125,7 +125,7 @@ describe("logs", () => {
 
   test("the warning when authentication is off is loud and names why", async () => {
     const t = await startOpsServer(createMemoryStore(), { config: { logLevel: "info" } });
-    expect(t.logs.find((l) => l.auth === "off")).toMatchObject({ level: "warn", msg: expect.stringMatching(/^AUTHENTICATION IS OFF \(no tokens are configured and 127\.0\.0\.1:0 is a loopback address/) });
+    expect(t.logs.find((l) => l.auth === "off")).toMatchObject({ level: "warn", msg: expect.stringMatching(/^AUTHENTICATION IS OFF: no tokens are configured and 127\.0\.0\.1:0 is a loopback address, which counts as local development\. Every caller may read and write every context\./) });
     await t.stop();
   });
 });
