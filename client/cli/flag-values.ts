@@ -22,6 +22,7 @@ export function scopeFlag(flags: Map<string, string>, name = "scope"): Scope | u
   return scope as Scope;
 }
 
+/** An integer flag within [min, max]; undefined when absent. */
 export function intFlag(flags: Map<string, string>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const raw = flags.get(name);
   if (raw === undefined) return undefined;
@@ -30,6 +31,7 @@ export function intFlag(flags: Map<string, string>, name: string, min: number, m
   return n;
 }
 
+/** A finite number flag, at least `min`; undefined when absent. */
 export function numberFlag(flags: Map<string, string>, name: string, min = -Infinity): number | undefined {
   const raw = flags.get(name);
   if (raw === undefined) return undefined;

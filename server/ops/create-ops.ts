@@ -18,8 +18,10 @@ import { serverCredentials } from "./tls.js";
 import { loadTokenTable, type TokenTable } from "./tokens.js";
 import { watchLimit } from "./watch-limit.js";
 
+/** The operations settings as read (server/ops/settings.ts). */
 export type OpsConfig = SettingValues<typeof OPS_SETTINGS>;
 
+/** What operations need from the rest of the server. */
 export interface OpsDeps {
   /** The address gRPC will listen on: decides the authentication default. */
   listen: string;
@@ -32,6 +34,7 @@ export interface OpsDeps {
 /** How the server authenticates, as decided at start. */
 export type AuthDecision = { enabled: true } | { enabled: false; reason: "explicit" | "loopback-default" };
 
+/** Operations around one server: see `createOps`. */
 export interface Ops {
   readonly logger: Logger;
   readonly metrics: FabricMetrics;

@@ -11,6 +11,7 @@ import { compileGlob, escapeGlob, type Glob } from "../core/glob.js";
 
 export type Action = "read" | "write";
 
+/** One permission: `read` and/or `write` on the keys of one scope (or all) matching a glob. */
 export interface Grant {
   /** One scope, or every scope. */
   readonly scope: Scope | "*";
@@ -44,6 +45,7 @@ export const PRINCIPAL_ATTRIBUTE = "fabric.principal";
 /** User ids may not contain ':' (the key separator) nor glob characters, so `user:{id}:*` is exact. */
 const USER_ID_RE = /^[A-Za-z0-9_\-.@+=,;|~#]{1,128}$/;
 
+/** Whether `id` can be a USER binding (checked when the token file is loaded). */
 export function isValidUserId(id: string): boolean {
   return USER_ID_RE.test(id);
 }
@@ -69,6 +71,7 @@ export function allowsSome(principal: Principal, action: Action, scope: Scope): 
   return principal.grants.some((g) => grantApplies(g, action, scope));
 }
 
+/** Throws PERMISSION_DENIED unless some grant allows `action` somewhere in `scope` (listings, which then filter). */
 export function requireSome(principal: Principal, action: Action, scope: Scope): void {
   if (!allowsSome(principal, action, scope)) throw denied(principal, action, `the ${scope} scope`);
 }
@@ -86,6 +89,7 @@ export function covers(principal: Principal, action: Action, scope: Scope, patte
   return principal.grants.some((g) => grantApplies(g, action, scope) && globCovers(g.keys, glob));
 }
 
+/** Throws PERMISSION_DENIED unless `covers` holds (bulk operations). */
 export function requireCovers(principal: Principal, action: Action, scope: Scope, pattern: string): void {
   if (!covers(principal, action, scope, pattern)) throw denied(principal, action, `all of ${scope} ${pattern}`);
 }
