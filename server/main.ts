@@ -7,12 +7,15 @@ import { createStoreFromConfig } from "./store/create.js";
 import { EXECUTION_SETTINGS, executionOptionsFromConfig } from "./executions/settings.js";
 import { REDIS_SETTINGS } from "./store/redis-settings.js";
 import { keepaliveFromSettings, watchOptionsFromSettings, WATCH_SETTINGS } from "./watch/settings.js";
+import { createSearchFromConfig } from "./search/create.js";
+import { SEARCH_SETTINGS } from "./search/settings.js";
 import { createOps } from "./ops/create-ops.js";
 import { createLogger, type Logger } from "./ops/logger.js";
+import { METRIC_NAMES } from "./ops/metrics.js";
 import { OPS_SETTINGS } from "./ops/settings.js";
 
 /** All settings the server reads, by area. */
-export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...OPS_SETTINGS, ...EXECUTION_SETTINGS };
+export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...SEARCH_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...OPS_SETTINGS, ...EXECUTION_SETTINGS };
 
 async function main(): Promise<void> {
   checkUnknownFlags(Object.values(ALL_SETTINGS));
@@ -23,7 +26,12 @@ async function main(): Promise<void> {
   // probes the store itself, the fabric gets it with every operation timed.
   const ops = createOps(config, { listen: config.listen, store: rawStore, logger });
   const store = ops.metrics.instrumentStore(rawStore);
-  const fabric = createFabric({ store, maxValueBytes: config.maxValueBytes, watch: watchOptionsFromSettings(config), executions: executionOptionsFromConfig(config) });
+  const search = await createSearchFromConfig(config, (e) => log("warn", `indexing failed, retrying: ${(e as Error).message}`));
+  const embedder = search?.embedder;
+  if (embedder && typeof embedder.pendingCount === "number") {
+    ops.metrics.feedGauge(METRIC_NAMES.embedderQueueDepth, "Texts waiting to be embedded.", () => embedder.pendingCount);
+  }
+  const fabric = createFabric({ store, maxValueBytes: config.maxValueBytes, search, watch: watchOptionsFromSettings(config), executions: executionOptionsFromConfig(config) });
   const server = await startFabricServer({
     fabric: ops.serve(fabric),
     listen: config.listen,
@@ -32,7 +40,7 @@ async function main(): Promise<void> {
     ...ops.serverOptions,
   });
   await ops.start();
-  log("info", `cache fabric serving on ${server.address} (store: ${config.store}, ${ops.tls}, auth ${ops.auth.enabled ? "on" : "off"})`);
+  log("info", `cache fabric serving on ${server.address} (store: ${config.store}, search: ${search ? `${search.embedder.modelId} over the ${search.indexKind} index` : "off"}, ${ops.tls}, auth ${ops.auth.enabled ? "on" : "off"})`);
 
   let stopping = false;
   const stop = async (signal: string) => {
