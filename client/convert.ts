@@ -1,11 +1,13 @@
-import { create, fromJson, toJson, type JsonValue as PbJsonValue } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import {
-  ValueSchema, durationFromMs, durationMs, timestampDate, timestampFromDate, type Duration, type Timestamp, type Value,
+  ListValueSchema, NullValue, StructSchema, ValueSchema, durationFromMs, durationMs, timestampDate, timestampFromDate,
+  type Duration, type Timestamp, type Value,
 } from "@bufbuild/protobuf/wkt";
 import {
   ContextSchema, Scope as PbScope, type Context as PbContext,
 } from "./gen/cachefabric/v1/context_pb.js";
 import { FabricError } from "./errors.js";
+import { defineOwn } from "./proto-map-keys.js";
 import type { Context, JsonValue, Scope } from "./types.js";
 
 /**
@@ -48,17 +50,56 @@ export function scopeFromPb(scope: PbScope, field = "scope"): Scope | undefined 
   return name;
 }
 
-export function valueToPb(value: JsonValue): Value {
-  return fromJson(ValueSchema, value as PbJsonValue);
+/**
+ * JSON → google.protobuf.Value. Ours rather than protobuf-es's fromJson, which assigns object keys
+ * with `obj[k] = v` and so loses a `__proto__` key (see proto-map-keys.ts). Non-finite numbers have
+ * no JSON form and are refused.
+ */
+export function valueToPb(value: JsonValue, field = "value"): Value {
+  switch (typeof value) {
+    case "string":
+      return create(ValueSchema, { kind: { case: "stringValue", value } });
+    case "boolean":
+      return create(ValueSchema, { kind: { case: "boolValue", value } });
+    case "number":
+      if (!Number.isFinite(value)) throw FabricError.invalid(field, "numbers must be finite");
+      return create(ValueSchema, { kind: { case: "numberValue", value } });
+    case "object": {
+      if (value === null) return create(ValueSchema, { kind: { case: "nullValue", value: NullValue.NULL_VALUE } });
+      if (Array.isArray(value)) {
+        return create(ValueSchema, { kind: { case: "listValue", value: create(ListValueSchema, { values: value.map((v, i) => valueToPb(v, `${field}[${i}]`)) }) } });
+      }
+      const struct = create(StructSchema);
+      for (const [k, v] of Object.entries(value)) defineOwn(struct.fields, k, valueToPb(v, `${field}.${k}`));
+      return create(ValueSchema, { kind: { case: "structValue", value: struct } });
+    }
+    default:
+      throw FabricError.invalid(field, `must be JSON data (got ${typeof value})`);
+  }
 }
 
-/** A Value with no kind set is not JSON: INVALID_ARGUMENT naming `field`. */
+/** google.protobuf.Value → JSON; a Value with no kind set is not JSON: INVALID_ARGUMENT naming `field`. */
 export function valueFromPb(value: Value | undefined, field = "value"): JsonValue | undefined {
   if (value === undefined) return undefined;
-  try {
-    return toJson(ValueSchema, value) as JsonValue;
-  } catch (e) {
-    throw FabricError.invalid(field, `is not a JSON value (${(e as Error).message})`);
+  const kind = value.kind;
+  switch (kind.case) {
+    case "nullValue":
+      return null;
+    case "numberValue":
+      if (!Number.isFinite(kind.value)) throw FabricError.invalid(field, "numbers must be finite");
+      return kind.value;
+    case "stringValue":
+    case "boolValue":
+      return kind.value;
+    case "listValue":
+      return kind.value.values.map((v, i) => valueFromPb(v, `${field}[${i}]`) as JsonValue);
+    case "structValue": {
+      const out: Record<string, JsonValue> = {};
+      for (const [k, v] of Object.entries(kind.value.fields)) defineOwn(out, k, valueFromPb(v, `${field}.${k}`));
+      return out;
+    }
+    default:
+      throw FabricError.invalid(field, "is not a JSON value (no kind set)");
   }
 }
 

@@ -1,5 +1,6 @@
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import "./proto-map-keys.js";
 
 /**
  * The bridge between protobuf-es descriptors and grpc-js: protoc-gen-es v2 generates descriptors, not

@@ -180,15 +180,20 @@ describe("__proto__ in values and metadata", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  // protobuf-es 2.13 decodes a map entry with `obj[key] = value`, so a `__proto__` entry (metadata,
-  // or a Struct field inside a value) is dropped on decode, on either side of the wire: no
-  // pollution, but not stored either. Upstream declined special-casing it (bufbuild/protobuf-es#1451).
-  // When the bridge in client/grpc-definition.ts learns to keep it, this starts passing: flip it.
-  test.failing("over gRPC: a `__proto__` key survives the round trip as data", async () => {
+  // protobuf-es 2.13 decodes a map entry with `obj[key] = value`, which loses a `__proto__` entry
+  // (metadata, or a Struct field inside a value); client/proto-map-keys.ts keeps it as data, on both
+  // sides of the wire. Upstream: bufbuild/protobuf-es#1451.
+  test("over gRPC: a `__proto__` key survives the round trip as data, in values and metadata", async () => {
     const client = t.client();
     await client.setContext({ key: "proto-rt", value: hostile(), metadata: hostileMetadata() });
     const got = (await client.getContext({ key: "proto-rt" }))!;
     expect(Object.prototype.hasOwnProperty.call(got.value, "__proto__")).toBe(true);
+    expect(Object.getPrototypeOf(got.value)).toBe(Object.prototype);
+    expect(JSON.stringify(got.value)).toBe(JSON.stringify(hostile()));
     expect(Object.prototype.hasOwnProperty.call(got.metadata, "__proto__")).toBe(true);
+    expect(got.metadata).toEqual(hostileMetadata());
+    const stored = (await t.fabric.getContext({ key: "proto-rt" }))!;
+    expect(JSON.stringify(stored.value)).toBe(JSON.stringify(hostile()));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
