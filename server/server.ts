@@ -71,11 +71,21 @@ export async function startFabricServer(options: FabricServerOptions): Promise<F
     shutdown(graceMs = 10_000) {
       stopping ??= new Promise<void>((resolve) => {
         shutdownController.abort();
-        const timer = setTimeout(() => server.forceShutdown(), graceMs);
-        server.tryShutdown(() => {
+        // Resolves on whichever comes first: every session closed (tryShutdown's callback), or the
+        // grace period over and the rest cut off. tryShutdown's callback is not relied on after a
+        // forced stop: a session stuck on a dead peer must not keep shutdown waiting for ever.
+        let finished = false;
+        const finish = () => {
+          if (finished) return;
+          finished = true;
           clearTimeout(timer);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          finish();
+        }, graceMs);
+        server.tryShutdown(finish);
       });
       return stopping;
     },

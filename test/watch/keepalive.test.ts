@@ -45,6 +45,18 @@ async function blackholeableProxy(target: number): Promise<{ port: number; black
   };
 }
 
+async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe("server keepalive", () => {
   test("defaults ping idle connections and let clients ping", () => {
     expect(keepaliveChannelOptions()).toEqual({
@@ -71,8 +83,9 @@ describe("server keepalive", () => {
     await eventually(() => watchStats(t.fabric).watchers === 0, "the dead watcher to be reclaimed", 10_000);
     // One ping interval plus its timeout, with slack for a loaded machine.
     expect(Date.now() - silentAt).toBeLessThan(5000);
-    await client.close();
-    await proxy.close();
-    await t.stop();
+    // Each teardown step is bounded and named, so a hang reports where it is.
+    await within(5000, client.close(), "client.close()");
+    await within(5000, proxy.close(), "proxy.close()");
+    await within(5000, t.stop(), "server stop");
   });
 });
