@@ -13,7 +13,10 @@ const PROMPT = "You are a helpful assistant. ".repeat(8); // ~230 bytes, a short
 
 async function main(): Promise<void> {
   console.log(machineLine());
-  const server = await spawnFabricServer({ FABRIC_STORE: "memory" });
+  // Search off: with it on, every set is also embedded in the same process, and the 2 cores go to
+  // the model (bench:embed measures that). This measures the context path itself.
+  const server = await spawnFabricServer({ FABRIC_STORE: "memory", FABRIC_SEARCH: "false" });
+  console.log("server: memory store, search off, in its own process; client: FabricClient over loopback");
   const client = new FabricClient({ address: server.address });
   try {
     for (let i = 0; i < 1000; i++) await client.setContext({ key: `prompt:${i}`, value: PROMPT });

@@ -3,11 +3,10 @@
  * server in its own process (so the load generator does not share its event loop), heap measurement.
  * Benchmarks print figures; they assert nothing about time.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
+import { startServerProcess } from "../test/support/server-process.js";
 
 export interface LoadResult {
   concurrency: number;
@@ -64,42 +63,15 @@ export function machineLine(): string {
   return `machine: ${c.length} x ${c[0]?.model ?? "cpu"}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
 }
 
-export interface ServerProcess {
-  address: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
 /** Starts `server/main.ts` in a child process on a free port and waits until it serves. */
-export async function spawnFabricServer(env: Record<string, string> = {}, args: string[] = []): Promise<ServerProcess> {
-  const root = join(__dirname, "..");
-  const child = spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "server/main.ts"), "--listen", "127.0.0.1:0", ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const address = await new Promise<string>((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${buf}`)), 60_000);
-    child.stdout!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const m = /serving on ([\d.:]+)/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${buf}`)));
-  });
-  child.stdout!.resume();
+export async function spawnFabricServer(env: Record<string, string> = {}, args: string[] = []): Promise<{ address: string; stop(): Promise<void> }> {
+  const server = startServerProcess(["--listen", "127.0.0.1:0", ...args], env);
+  const address = await server.serving();
   return {
     address,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: async () => {
+      await server.stop();
+    },
   };
 }
 

@@ -1,33 +1,17 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
 import { FabricClient } from "../../client/index.js";
+import { startServerProcess, type ServerProcess } from "../support/server-process.js";
 
 /** The server as `npm start` runs it (defaults only) serves every service, search included. */
 describe("the default server process", () => {
-  let child: ChildProcess;
+  let server: ServerProcess;
   let client: FabricClient;
   beforeAll(async () => {
-    const root = join(__dirname, "../..");
-    child = spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "server/main.ts"), "--listen", "127.0.0.1:0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    const address = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /serving on ([\d.:]+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
-    });
-    client = new FabricClient({ address, timeoutMs: 20_000 });
+    server = startServerProcess(["--listen", "127.0.0.1:0"]);
+    client = new FabricClient({ address: await server.serving(), timeoutMs: 20_000 });
   });
   afterAll(async () => {
     await client.close();
-    await new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
+    expect(await server.stop()).toBe(0);
   });
 
   test("contexts, watch, search with the bundled model, executions", async () => {

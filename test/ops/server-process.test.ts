@@ -1,40 +1,17 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FabricClient, FabricError } from "../../client/index.js";
 import { hashToken } from "../../server/ops/tokens.js";
+import { startServerProcess } from "../support/server-process.js";
 
 /**
  * server/main.ts as an operator runs it (a child process, settings from flags and the environment):
  * the authentication default, a hashed token file, the metrics port, JSON logs, SIGTERM.
  */
 
-const root = join(__dirname, "../..");
-
-function startMain(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "server/main.ts"), ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    // No embedding model to load: these tests are about operations, not search.
-    env: { ...process.env, FABRIC_SEARCH: "false", ...env },
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return { child, output: () => out, exited };
-}
-
-async function serving(output: () => string, exited: Promise<unknown>): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const m = /serving on ([\d.:]+)/.exec(output());
-    if (m) return m[1];
-    if (Date.now() > deadline) throw new Error(`server did not start: ${output()}`);
-    const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))]);
-    if (done) throw new Error(`server exited: ${output()}`);
-  }
-}
+// No embedding model to load: these tests are about operations, not search.
+const startMain = (args: string[], env: NodeJS.ProcessEnv = {}) => startServerProcess(args, { FABRIC_SEARCH: "false", ...env });
 
 test("without tokens on a non-loopback address the server refuses to start, saying how to fix it", async () => {
   const { output, exited } = startMain(["--listen", "0.0.0.0:0"]);
@@ -48,11 +25,12 @@ test("with a hashed token file: authenticated calls only, metrics on their port,
   const tokensFile = join(dir, "tokens.yaml");
   const secret = "operator-token-0123456789";
   writeFileSync(tokensFile, `tokens:\n  - name: operator\n    sha256: ${hashToken(secret)}\n    grants: [{ scope: "*", access: read-write }]\n`);
-  const { child, output, exited } = startMain(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--log-level", "debug"], {
+  const proc = startMain(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--log-level", "debug"], {
     FABRIC_AUTH_TOKENS_FILE: tokensFile,
   });
   try {
-    const address = await serving(output, exited);
+    const { output } = proc;
+    const address = await proc.serving();
     const anonymous = new FabricClient({ address });
     const err = await anonymous.getContext({ key: "k" }).catch((e) => e);
     expect(FabricError.is(err, "UNAUTHENTICATED")).toBe(true);
@@ -64,15 +42,14 @@ test("with a hashed token file: authenticated calls only, metrics on their port,
     expect(metrics).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="GetContext",grpc_code="UNAUTHENTICATED"\} 1/);
     await anonymous.close();
     await operator.close();
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await proc.stop("SIGTERM")).toBe(0);
     const lines = output().trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.find((l) => l.auth === "on")).toMatchObject({ level: "info", tokens: 1 });
     expect(lines.find((l) => l.code === "OK" && l.method === "cachefabric.v1.ContextService/SetContext")).toMatchObject({ level: "debug", principal: "operator" });
     expect(lines.some((l) => /SIGTERM: shutting down/.test(l.msg))).toBe(true);
     expect(output()).not.toContain(secret);
   } finally {
-    child.kill("SIGKILL");
+    proc.child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 });
