@@ -61,20 +61,8 @@ function isExecutionId(id: string): boolean {
   return id.length > 0 && id.length <= MAX_EXECUTION_ID_LENGTH && EXECUTION_ID_RE.test(id);
 }
 
-/** A validated execution about to be stored (see validate.ts). */
-export interface ExecutionRecord {
-  id: string;
-  startedAt: Date;
-  finishedAt: Date;
-  input?: JsonValue;
-  output?: JsonValue;
-  latencyMs: number;
-  status: ExecutionStatus;
-  error?: string;
-  promptKey?: string;
-  promptRevision?: number;
-  metadata: Record<string, string>;
-}
+/** A validated execution about to be stored (see validate.ts): an Execution before the store gives it a revision. */
+export type ExecutionRecord = Omit<Execution, "revision" | "expiresAt">;
 
 /** A validated feedback about to be stored. */
 export interface FeedbackRecord {

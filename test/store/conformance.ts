@@ -19,7 +19,8 @@ export interface StoreFactory {
   teardown?(): Promise<void>;
 }
 
-const set = (key: string, value: unknown, extra: Partial<SetOp> = {}): SetOp => ({
+/** A set operation in GLOBAL with no metadata, for store-level tests. */
+export const set = (key: string, value: unknown, extra: Partial<SetOp> = {}): SetOp => ({
   op: "set",
   scope: "GLOBAL",
   key,

@@ -6,7 +6,7 @@ import { parseRedisUrl } from "../../server/store/redis/connection.js";
 import { tagPrefix } from "../../server/store/redis/keys.js";
 import type { ChangeEvent, SetOp } from "../../server/store/types.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
-import { describeStore } from "./conformance.js";
+import { describeStore, set } from "./conformance.js";
 
 let redis: RedisProcess | undefined;
 let stores = 0;
@@ -33,14 +33,6 @@ afterAll(async () => {
 
 describeStore("redis", { create: () => fresh(), reopen: () => openStore(lastPrefix) }, { historySize: 100, persistent: true });
 
-const set = (key: string, value: unknown, extra: Partial<SetOp> = {}): SetOp => ({
-  op: "set",
-  scope: "GLOBAL",
-  key,
-  value: value as SetOp["value"],
-  metadata: {},
-  ...extra,
-});
 
 async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
