@@ -35,6 +35,7 @@ function tee(primary: MemoryVectorIndex, reference: VectorIndex): VectorIndex {
       await reference.delete(ids);
     },
     search: (v, o) => primary.search(v, o),
+    revisions: (ids) => primary.revisions(ids),
     count: () => primary.count(),
     clear: async () => {
       await primary.clear();

@@ -44,6 +44,8 @@ const RETRY_MS = 500;
  * - While a scan (initial build or rebuild) runs, the feed keeps flowing; `latest` remembers the
  *   revision last written for each id, so whichever of the scan and the feed comes second never
  *   puts back an older version (a scan result older than a change already applied is skipped).
+ * - A start scans the indexed scopes and embeds only what the index does not already hold at the
+ *   same revision, so a restart over a persistent index (Qdrant) re-embeds only what changed.
  * - A failed step (embedder queue full, Qdrant down) is retried after RETRY_MS with the same
  *   changes; nothing is dropped, so `applied` never claims a change that is not in the index.
  */
@@ -150,7 +152,10 @@ export function createIndexer(options: IndexerOptions): Indexer {
           const page = await store.query(scope, compileGlob("*"), { limit: batchSize, ...(before !== undefined ? { beforeRevision: before } : {}) });
           for (;;) {
             try {
-              await apply(page.contexts, []);
+              // A persistent index (Qdrant) may already hold these at the same revision: skip
+              // re-embedding them. A rebuild cleared the index first, so it skips nothing.
+              const held = await index.revisions(page.contexts.map((c) => vectorId(c.scope, c.key)));
+              await apply(page.contexts.filter((c) => held.get(vectorId(c.scope, c.key)) !== c.revision), []);
               break;
             } catch (e) {
               if (closed) throw e;

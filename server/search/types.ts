@@ -60,6 +60,11 @@ export interface VectorIndex {
   upsert(points: readonly VectorPoint[]): Promise<void>;
   delete(ids: readonly string[]): Promise<void>;
   search(vector: Float32Array, options: VectorSearchOptions): Promise<VectorHit[]>;
+  /**
+   * The store revision each of `ids` was embedded from, for the ids the index holds (absent ids are
+   * left out). Lets a restart skip re-embedding what a persistent index already has.
+   */
+  revisions(ids: readonly string[]): Promise<Map<string, number>>;
   count(): Promise<number>;
   /** Removes every point. */
   clear(): Promise<void>;

@@ -13,20 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The same store, whose close() leaves the data in place: a restart finds what was written. */
 function outliving(store: Store): Store {
-  return {
-    kind: store.kind,
-    get: (...a) => store.get(...a),
-    write: (...a) => store.write(...a),
-    query: (...a) => store.query(...a),
-    cleanup: (...a) => store.cleanup(...a),
-    counts: () => store.counts(),
-    memoryUsage: () => store.memoryUsage(),
-    hitStats: () => store.hitStats(),
-    revision: () => store.revision(),
-    changesSince: (...a) => store.changesSince(...a),
-    subscribe: (l) => store.subscribe(l),
-    close: async () => {},
-  };
+  return { ...bindAll(store), close: async () => {} };
 }
 
 /** One embedder for the file (loading the model is the slow part); each test gets its own index. */
@@ -55,6 +42,65 @@ const INDEXES: Array<[string, IndexFactory]> = [
     },
   ],
 ];
+
+describe("restart over a persistent index", () => {
+  test("a new fabric over the same store and the same Qdrant collection re-embeds only what changed", async () => {
+    const url = process.env.QDRANT_URL ?? (standIn ??= await startQdrantStandIn()).url;
+    const collection = `restart_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+    let embedded = 0;
+    const counting = (): Embedder => ({
+      dimension: embedder.dimension,
+      modelId: embedder.modelId,
+      embed: (texts) => {
+        embedded += texts.length;
+        return embedder.embed(texts);
+      },
+      close: async () => {},
+    });
+    const store = createMemoryStore();
+    const keep: Store = { ...bindAll(store), close: async () => {} };
+    const open = async () => {
+      const index = createQdrantVectorIndex({ url, collection });
+      await index.init(embedder.dimension);
+      return startTestServer(keep, { search: { embedder: counting(), index, indexKind: "qdrant" } });
+    };
+    let t = await open();
+    const pipe = t.client.pipeline();
+    for (let i = 0; i < 40; i++) pipe.setContext({ key: `doc:${i}`, value: `document number ${i} about ${i % 2 ? "cats" : "taxes"}` });
+    await pipe.execute();
+    await t.client.search({ query: "x", waitForIndex: true });
+    await t.stop();
+    // While no fabric runs, one context changes.
+    await store.write([{ op: "set", scope: "GLOBAL", key: "doc:3", value: "now about gardening", metadata: {} }]);
+    embedded = 0;
+    t = await open();
+    const [top] = await t.client.search({ query: "growing plants in the garden", waitForIndex: true, limit: 1 });
+    expect(top.key).toBe("doc:3");
+    // Since the restart: the one changed context and the one query were embedded, not all 40.
+    expect(embedded).toBe(1 + 1);
+    expect((await t.client.searchStatus()).vectors).toBe(40);
+    await t.stop();
+    await store.close();
+  });
+});
+
+/** The store's methods bound to it, so a copy with another close() still works on the same data. */
+function bindAll(store: Store): Store {
+  return {
+    kind: store.kind,
+    get: (...a) => store.get(...a),
+    write: (...a) => store.write(...a),
+    query: (...a) => store.query(...a),
+    cleanup: (...a) => store.cleanup(...a),
+    counts: () => store.counts(),
+    memoryUsage: () => store.memoryUsage(),
+    hitStats: () => store.hitStats(),
+    revision: () => store.revision(),
+    changesSince: (...a) => store.changesSince(...a),
+    subscribe: (l) => store.subscribe(l),
+    close: () => store.close(),
+  };
+}
 
 describe.each(INDEXES)("search over gRPC with the %s", (_name, makeIndex) => {
   let t: TestServer;

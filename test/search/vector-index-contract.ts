@@ -116,6 +116,15 @@ export function describeVectorIndex(name: string, factory: () => Promise<VectorI
         await index.init(DIM);
       });
 
+      it("reports the revision each held id was embedded from, leaving absent ids out", async () => {
+        await index.upsert([point("S", "a", vec(1), {}, 7), point("S", "b", vec(0, 1), {}, 9)]);
+        await index.upsert([point("S", "a", vec(1, 1), {}, 12)]);
+        await index.delete(["S/b"]);
+        const held = await index.revisions(["S/a", "S/b", "S/never"]);
+        expect([...held.entries()]).toEqual([["S/a", 12]]);
+        expect((await index.revisions([])).size).toBe(0);
+      });
+
       it("is empty at first: count 0, search answers []", async () => {
         expect(await index.count()).toBe(0);
         expect(await index.search(vec(1), { limit: 5 })).toEqual([]);

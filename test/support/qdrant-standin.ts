@@ -13,6 +13,7 @@
  *   DELETE /collections/{name}               → drop (used by tests to clean up)
  *   PUT    /collections/{name}/index         → payload index: { field_name, field_schema }
  *   PUT    /collections/{name}/points        → upsert: { points: [{ id, vector, payload }] }
+ *   POST   /collections/{name}/points        → retrieve: { ids, with_payload, with_vector: false }
  *   POST   /collections/{name}/points/delete → { points: [ids] } or { filter }
  *   POST   /collections/{name}/points/query  → { query: number[], filter, score_threshold, limit, offset, with_payload }
  *   POST   /collections/{name}/points/count  → { filter, exact }
@@ -118,6 +119,7 @@ function route(collections: Map<string, Collection>, req: IncomingMessage, body:
   }
   if (rest === "index" && method === "PUT") return createIndex(get(), body);
   if (rest === "points" && method === "PUT") return upsert(get(), body);
+  if (rest === "points" && method === "POST") return retrieve(get(), body);
   if (rest === "points/delete" && method === "POST") return deletePoints(get(), body);
   if (rest === "points/query" && method === "POST") return query(get(), body);
   if (rest === "points/count" && method === "POST") return { count: selectPoints(get(), obj(body ?? {}, "body").filter).length };
@@ -179,6 +181,20 @@ function createIndex(c: Collection, body: Json | undefined): Json {
   parsePath(b.field_name);
   c.payloadSchema.set(b.field_name, schema);
   return updateResult(c);
+}
+
+/** POST /collections/{name}/points: the points with these ids (absent ones left out), payload only. */
+function retrieve(c: Collection, body: Json | undefined): Json {
+  const b = obj(body, "body");
+  if (!Array.isArray(b.ids)) throw standInLimit("retrieve without `ids`");
+  if (b.with_vector !== undefined && b.with_vector !== false) throw standInLimit("retrieve with vectors");
+  const out: Json[] = [];
+  for (const raw of b.ids) {
+    const id = parseId(raw);
+    const p = c.points.get(String(id));
+    if (p) out.push({ id: p.id, payload: b.with_payload === false ? null : p.payload, vector: null });
+  }
+  return out;
 }
 
 function upsert(c: Collection, body: Json | undefined): Json {

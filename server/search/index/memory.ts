@@ -170,6 +170,17 @@ class MemoryIndex implements MemoryVectorIndex {
     }));
   }
 
+  async revisions(ids: readonly string[]): Promise<Map<string, number>> {
+    const storage = this.ready();
+    checkIds(ids);
+    const out = new Map<string, number>();
+    for (const id of ids) {
+      const slot = storage.slot(id);
+      if (slot >= 0) out.set(id, storage.payloads[slot].revision);
+    }
+    return out;
+  }
+
   async count(): Promise<number> {
     // Counts applied writes: a caller that awaited its upsert sees it counted.
     return this.ready().size;

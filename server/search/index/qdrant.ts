@@ -156,6 +156,23 @@ class QdrantIndex implements VectorIndex {
     return hits;
   }
 
+  async revisions(ids: readonly string[]): Promise<Map<string, number>> {
+    this.ready();
+    checkIds(ids);
+    const out = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += UPSERT_BATCH) {
+      const batch = ids.slice(i, i + UPSERT_BATCH).map((id) => pointUuid(id));
+      const points = await this.call("read point revisions", () =>
+        this.client.retrieve(this.collection, { ids: batch, with_payload: true, with_vector: false }),
+      );
+      for (const point of points) {
+        const payload = toVectorPayload(point.payload);
+        if (payload) out.set(payload.id, payload.payload.revision);
+      }
+    }
+    return out;
+  }
+
   async count(): Promise<number> {
     this.ready();
     const result = await this.call("count points", () => this.client.count(this.collection, { exact: true }));
