@@ -13,7 +13,7 @@ describe("per-token rate limit", () => {
     t = await startOpsServer(createMemoryStore(), {
       config: {
         authTokens: tokenDocument([
-          { name: "slow", token: "slow-secret-0123456789", grants: [{ scope: "*", access: "read-write" }], rateLimit: { rps: 5, burst: 3 } },
+          { name: "slow", token: "slow-secret-0123456789", grants: [{ scope: "*", access: "read-write" }], rateLimit: { rps: 1, burst: 3 } },
           { name: "fast", token: "fast-secret-0123456789", grants: [{ scope: "*", access: "read-write" }] },
         ]),
         rateLimitRps: 1000,
@@ -28,8 +28,10 @@ describe("per-token rate limit", () => {
     for (let i = 0; i < 4; i++) codes.push(await code(slow.getContext({ key: "k" })));
     expect(codes).toEqual(["OK", "OK", "OK", "RESOURCE_EXHAUSTED"]);
     const err = await slow.getContext({ key: "k" }).catch((e) => e);
-    expect(err.message).toMatch(/rate limit of 5 calls\/s exceeded for token "slow"; retry in \d+ ms/);
-    await sleep(250); // 5/s: one more call after 200 ms
+    expect(err.message).toMatch(/rate limit of 1 calls\/s exceeded for token "slow"; retry in \d+ ms/);
+    // 1/s: one more call after a second. (A slow rate keeps the four calls above inside one refill
+    // period even on a loaded CI machine.)
+    await sleep(1100);
     expect(await code(slow.getContext({ key: "k" }))).toBe("OK");
   });
 
@@ -47,7 +49,8 @@ describe("per-token rate limit", () => {
 
 describe("server-wide rate limit without authentication", () => {
   test("all callers share the anonymous bucket", async () => {
-    const t = await startOpsServer(createMemoryStore(), { config: { rateLimitRps: 1, rateLimitBurst: 2 } });
+    // 0.2/s: no refill can happen between the three calls, however slow the machine.
+    const t = await startOpsServer(createMemoryStore(), { config: { rateLimitRps: 0.2, rateLimitBurst: 2 } });
     const a = t.client();
     const b = t.client();
     expect([await code(a.stats()), await code(b.stats()), await code(a.stats())]).toEqual(["OK", "OK", "RESOURCE_EXHAUSTED"]);
