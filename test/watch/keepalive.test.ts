@@ -1,5 +1,6 @@
 import { createServer, Socket, type Server } from "node:net";
 import { FabricClient } from "../../client/index.js";
+import { CLIENT_KEEPALIVE_DEFAULTS } from "../../client/transport.js";
 import { keepaliveChannelOptions } from "../../server/watch/keepalive.js";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { eventually, startTestServer } from "../support/harness.js";
@@ -84,6 +85,33 @@ describe("server keepalive", () => {
     // One ping interval plus its timeout, with slack for a loaded machine.
     expect(Date.now() - silentAt).toBeLessThan(5000);
     // Each teardown step is bounded and named, so a hang reports where it is.
+    await within(5000, client.close(), "client.close()");
+    await within(5000, proxy.close(), "proxy.close()");
+    await within(5000, t.stop(), "server stop");
+  });
+
+  test("clients ping by default, no faster than the server accepts", () => {
+    const server = keepaliveChannelOptions();
+    expect(CLIENT_KEEPALIVE_DEFAULTS["grpc.keepalive_time_ms"]).toBeGreaterThanOrEqual(server["grpc.http2.min_ping_interval_without_data_ms"]);
+    expect(CLIENT_KEEPALIVE_DEFAULTS["grpc.keepalive_permit_without_calls"]).toBe(1);
+  });
+
+  test("a client whose server went silent notices through its own keepalive and its watch fails over", async () => {
+    // The server does not ping (a very long interval): only the client can notice.
+    const t = await startTestServer(createMemoryStore(), {}, { keepalive: { timeMs: 3_600_000, timeoutMs: 3_600_000 } });
+    const proxy = await blackholeableProxy(t.server.port);
+    const client = new FabricClient({
+      address: `127.0.0.1:${proxy.port}`,
+      channelOptions: { "grpc.keepalive_time_ms": 500, "grpc.keepalive_timeout_ms": 1000 },
+    });
+    const w = collect(client.watch({ key: "k", resume: false }));
+    await w.until((c) => c.messages.length > 0, "created");
+    proxy.blackhole();
+    const silentAt = Date.now();
+    await eventually(() => w.done, "the client to give up on the silent server", 10_000);
+    expect(Date.now() - silentAt).toBeLessThan(8000);
+    // A retryable code: a resumable watch (the default) reconnects on it.
+    expect((w.error as { code?: string }).code).toBe("UNAVAILABLE");
     await within(5000, client.close(), "client.close()");
     await within(5000, proxy.close(), "proxy.close()");
     await within(5000, t.stop(), "server stop");
