@@ -64,17 +64,8 @@ function isExecutionId(id: string): boolean {
 /** A validated execution about to be stored (see validate.ts): an Execution before the store gives it a revision. */
 export type ExecutionRecord = Omit<Execution, "revision" | "expiresAt">;
 
-/** A validated feedback about to be stored. */
-export interface FeedbackRecord {
-  executionId: string;
-  automated: boolean;
-  timestamp: Date;
-  rating?: number;
-  comment?: string;
-  corrections?: JsonValue;
-  scores?: Score[];
-  metadata: Record<string, string>;
-}
+/** A validated feedback about to be stored: a Feedback before the store gives it a revision. */
+export type FeedbackRecord = Omit<Feedback, "revision" | "expiresAt"> & { automated: boolean };
 
 export function encodeExecution(e: ExecutionRecord): { value: JsonValue; metadata: Record<string, string> } {
   const value: { [k: string]: JsonValue } = {

@@ -11,7 +11,7 @@ import * as executionTracking from "../../examples/execution-tracking.js";
 import * as feedbackExample from "../../examples/feedback.js";
 import type { FabricOptions } from "../../server/core/fabric.js";
 import type { Store } from "../../server/store/types.js";
-import { startTestServer, type TestServer } from "../support/harness.js";
+import { eventually, startTestServer, type TestServer } from "../support/harness.js";
 
 /** Makes a fresh, empty store for one test (one server each). */
 export type StoreFactory = () => Promise<Store>;
@@ -284,7 +284,7 @@ export function describeExecutions(name: string, factory: StoreFactory): void {
       test("an expired execution is gone from the typed reads", async () => {
         const e = await t.client.recordExecution({ ttl: 0.2 });
         expect(await t.client.getExecution(e.id)).not.toBeNull();
-        await eventually(async () => (await t.client.getExecution(e.id)) === null, "the execution to expire");
+        await eventually(async () => (await t.client.getExecution(e.id)) === null, "the execution to expire", 10_000);
         expect((await t.client.listExecutions()).executions).toEqual([]);
       });
     });
@@ -528,14 +528,6 @@ async function drain<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
-}
-
-async function eventually(predicate: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 // ---- the recorded data set: execution e{i} for i in 0..89, recorded in order of i ----

@@ -8,6 +8,7 @@ import { createMemoryStore } from "../../server/store/memory.js";
 import { testSearch } from "./support/hash-embedder.js";
 import { startOpsServer, tokenDocument, type OpsTestServer } from "./support/ops-server.js";
 import { allMethods, bearer, rawCall } from "./support/raw-client.js";
+import { eventually } from "../support/harness.js";
 
 /**
  * Authentication and authorisation over real gRPC on loopback, through every RPC: the server is
@@ -211,7 +212,7 @@ describe("a USER-bound token (alice) and another user's context (bob)", () => {
         if (m.kind === "event" && m.event.key === "user:alice:watched") controller.abort();
       }
     })();
-    await waitFor(() => seen.some((m) => m.kind === "created"));
+    await eventually(() => seen.some((m) => m.kind === "created"), "the watch to be created");
     await t.fabric.setContext({ key: "user:bob:watched", scope: "USER", value: "bob's change" });
     await t.fabric.setContext({ key: "user:alice:watched", scope: "USER", value: "alice's change" });
     await watching;
@@ -302,10 +303,3 @@ async function drain(iterable: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of iterable) break;
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -5,6 +5,7 @@ import { createRedisStore } from "../../server/store/redis.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
 import { healthClient, type HealthClient } from "./support/health-client.js";
 import { startOpsServer, tokenDocument, type OpsTestServer } from "./support/ops-server.js";
+import { eventually } from "../support/harness.js";
 
 /**
  * grpc.health.v1 over real gRPC: driven by a real redis-server that is killed and started again
@@ -12,14 +13,6 @@ import { startOpsServer, tokenDocument, type OpsTestServer } from "./support/ops
  */
 
 const PROBE_MS = 100;
-
-async function until(what: string, predicate: () => Promise<boolean> | boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("health follows the store (Redis killed and restarted)", () => {
   let redis: RedisProcess;
@@ -51,23 +44,23 @@ describe("health follows the store (Redis killed and restarted)", () => {
   });
 
   test("SERVING → NOT_SERVING while Redis is down → SERVING when it is back; Check and Watch agree", async () => {
-    await until("SERVING", async () => (await health.check()).status === "SERVING");
+    await eventually(async () => (await health.check()).status === "SERVING", "SERVING", 8000);
     expect(await health.check("cachefabric.v1.ContextService")).toEqual({ status: "SERVING" });
     const watch = health.watch();
-    await until("watch's first status", () => watch.statuses.length > 0);
+    await eventually(() => watch.statuses.length > 0, "watch's first status", 8000);
     expect(watch.statuses).toEqual(["SERVING"]);
 
     await redis.kill();
-    await until("NOT_SERVING", async () => (await health.check()).status === "NOT_SERVING");
+    await eventually(async () => (await health.check()).status === "NOT_SERVING", "NOT_SERVING", 8000);
     expect(await health.check("cachefabric.v1.SearchService")).toEqual({ status: "NOT_SERVING" });
-    await until("watch sees NOT_SERVING", () => watch.statuses.includes("NOT_SERVING"));
+    await eventually(() => watch.statuses.includes("NOT_SERVING"), "watch sees NOT_SERVING", 8000);
     // The data path agrees: the store is unreachable, calls answer UNAVAILABLE (not a hang, not empty).
     const err = await t.client().getContext({ key: "k" }).catch((e) => e);
     expect(FabricError.is(err, "UNAVAILABLE")).toBe(true);
 
     await redis.start();
-    await until("SERVING again", async () => (await health.check()).status === "SERVING");
-    await until("watch sees SERVING again", () => watch.statuses.at(-1) === "SERVING");
+    await eventually(async () => (await health.check()).status === "SERVING", "SERVING again", 8000);
+    await eventually(() => watch.statuses.at(-1) === "SERVING", "watch sees SERVING again", 8000);
     expect(watch.statuses).toEqual(["SERVING", "NOT_SERVING", "SERVING"]);
     watch.cancel();
     expect(t.logs.some((l) => l.msg === "health: store unreachable, NOT_SERVING" && l.level === "warn")).toBe(true);
@@ -82,9 +75,9 @@ describe("health during shutdown", () => {
   test("NOT_SERVING from the moment shutdown begins, calls still served while draining, watches told then ended", async () => {
     const t = await startOpsServer(createMemoryStore(), { config: { healthIntervalMs: PROBE_MS, shutdownDrainMs: 400 } });
     const health = healthClient(t.address);
-    await until("SERVING", async () => (await health.check()).status === "SERVING");
+    await eventually(async () => (await health.check()).status === "SERVING", "SERVING", 8000);
     const watch = health.watch();
-    await until("watch's first status", () => watch.statuses.length > 0);
+    await eventually(() => watch.statuses.length > 0, "watch's first status", 8000);
 
     const draining = t.ops.drain();
     expect(await health.check()).toEqual({ status: "NOT_SERVING" });
@@ -107,7 +100,7 @@ describe("health during shutdown", () => {
       config: { authTokens: tokenDocument([{ name: "x", token: "x-secret-0123456789abc", grants: [] }]) },
     });
     const health = healthClient(t.address);
-    await until("SERVING", async () => (await health.check()).status === "SERVING");
+    await eventually(async () => (await health.check()).status === "SERVING", "SERVING", 8000);
     health.close();
     await t.stop();
   });

@@ -2,6 +2,10 @@ import { Redis } from "ioredis";
 import { FabricError } from "../../client/index.js";
 import { createRedisStore, type RedisStore } from "../../server/store/redis.js";
 import { startRedis, startSentinel, type RedisProcess, type SentinelProcess } from "../support/redis-server.js";
+import { eventually } from "../support/harness.js";
+
+/** Sentinel promotion and replica sync take seconds: a longer bound than the harness default. */
+const until = (predicate: () => Promise<boolean>, what: string) => eventually(predicate, what, 15_000);
 
 /**
  * The Redis store through Sentinel (REDIS_SENTINELS): it finds the master through Sentinel and,
@@ -14,14 +18,6 @@ let replica: RedisProcess;
 let sentinel: SentinelProcess;
 let sentinelClient: Redis;
 let store: RedisStore;
-
-async function until(predicate: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const masterPort = async () => Number(((await sentinelClient.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")) as string[])[1]);
 

@@ -7,6 +7,7 @@ import { tagPrefix } from "../../server/store/redis/keys.js";
 import type { ChangeEvent, SetOp } from "../../server/store/types.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
 import { describeStore, set } from "./conformance.js";
+import { eventually } from "../support/harness.js";
 
 let redis: RedisProcess | undefined;
 let stores = 0;
@@ -33,14 +34,6 @@ afterAll(async () => {
 
 describeStore("redis", { create: () => fresh(), reopen: () => openStore(lastPrefix) }, { historySize: 100, persistent: true });
 
-
-async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("redis store specifics", () => {
   let store: RedisStore;
@@ -140,7 +133,7 @@ describe("redis store specifics", () => {
       await store.write(Array.from({ length: 200 }, (_, i) => set(`k${i}`, i, { ttlMs: 50 + (i % 20) })));
       await new Promise((r) => setTimeout(r, 80));
       await Promise.all([store, ...others].map((s) => s.sweepNow()));
-      await until(async () => (await store.revision()) === 400, "200 expiries");
+      await eventually(async () => (await store.revision()) === 400, "200 expiries");
       const { events } = await store.changesSince(200, 1000);
       expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 200 }, (_, i) => 201 + i));
       expect(new Set(events.map((e) => e.key)).size).toBe(200);
@@ -205,7 +198,7 @@ describe("redis store specifics", () => {
       await store.write([set(`k${i % 5}`, i)]);
       if (i % 20 === 10) await killChangeReaders();
     }
-    await until(() => seen.length >= 60, "60 changes");
+    await eventually(() => seen.length >= 60, "60 changes");
     expect(seen.map((e) => e.revision)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
