@@ -128,11 +128,11 @@ export function createOps(config: OpsConfig, deps: OpsDeps): Ops {
   interceptors.push(rateLimiter({ defaults: { rps: config.rateLimitRps, burst: config.rateLimitBurst || config.rateLimitRps } }));
   interceptors.push(watchers.interceptor);
 
-  const log = callLogger(logger);
+  const consumers = [watchers.onCallEnd, metrics.observeCall, callLogger(logger)];
   const onCallEnd = (report: CallReport) => {
     // Each consumer is isolated: the adapter reports from inside the call path, so a throw here must
     // never reach it.
-    for (const consume of [watchers.onCallEnd, metrics.observeCall, log]) {
+    for (const consume of consumers) {
       try {
         consume(report);
       } catch (e) {

@@ -79,15 +79,16 @@ export function createIndexer(options: IndexerOptions): Indexer {
   const apply = async (puts: Context[], removals: { id: string; revision: number }[]): Promise<void> => {
     const fresh = (id: string, revision: number) => !latest || (latest.get(id) ?? -1) < revision;
     const upserts: { id: string; ctx: Context; text: string }[] = [];
-    const deletes: string[] = [];
+    // Removals carry the revision that removed the vector: a PUT with no text, a DELETE or an EXPIRE.
+    const gone: { id: string; revision: number }[] = [];
     for (const ctx of puts) {
       const id = vectorId(ctx.scope, ctx.key);
       if (!fresh(id, ctx.revision)) continue;
       const text = textOf(ctx.value);
-      if (text === undefined) deletes.push(id);
+      if (text === undefined) gone.push({ id, revision: ctx.revision });
       else upserts.push({ id, ctx, text });
     }
-    for (const r of removals) if (fresh(r.id, r.revision)) deletes.push(r.id);
+    for (const r of removals) if (fresh(r.id, r.revision)) gone.push(r);
     if (upserts.length) {
       const vectors = await embedder.embed(upserts.map((u) => u.text));
       const points: VectorPoint[] = upserts.map((u, i) => ({
@@ -97,11 +98,10 @@ export function createIndexer(options: IndexerOptions): Indexer {
       }));
       await index.upsert(points);
     }
-    if (deletes.length) await index.delete(deletes);
+    if (gone.length) await index.delete(gone.map((g) => g.id));
     if (latest) {
       for (const u of upserts) latest.set(u.id, u.ctx.revision);
-      for (const ctx of puts) if (textOf(ctx.value) === undefined) latest.set(vectorId(ctx.scope, ctx.key), ctx.revision);
-      for (const r of removals) latest.set(r.id, Math.max(latest.get(r.id) ?? -1, r.revision));
+      for (const g of gone) latest.set(g.id, g.revision);
     }
   };
 
