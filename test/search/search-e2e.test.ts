@@ -1,4 +1,6 @@
+import { Writable } from "node:stream";
 import type { FabricClient } from "../../client/index.js";
+import { runCli } from "../../client/cli/main.js";
 import { createEmbedder } from "../../server/search/embed/index.js";
 import { createMemoryVectorIndex } from "../../server/search/index/memory.js";
 import { createQdrantVectorIndex } from "../../server/search/index/qdrant.js";
@@ -101,6 +103,33 @@ function bindAll(store: Store): Store {
     close: () => store.close(),
   };
 }
+
+describe("cache-fabric reindex", () => {
+  test("re-embeds every indexed context through the CLI and reports the count", async () => {
+    const index = createMemoryVectorIndex();
+    await index.init(embedder.dimension);
+    const t = await startTestServer(createMemoryStore(), { search: { embedder: shared(), index, indexKind: "memory" } });
+    const pipe = t.client.pipeline();
+    for (let i = 0; i < 20; i++) pipe.setContext({ key: `note:${i}`, value: `note ${i}` });
+    pipe.setContext({ key: "run:1", value: "not indexed", scope: "EXECUTION" });
+    await pipe.execute();
+    let out = "";
+    const sink = new Writable({
+      write(chunk, _e, done) {
+        out += String(chunk);
+        done();
+      },
+    });
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await runCli(["reindex", "--address", t.server.address], sink)).toBe(0);
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(out).toMatch(/^reindexed 20 contexts; 20 vectors, model use-lite-\w+ \(512 dims\), index memory\n$/);
+    await t.stop();
+  });
+});
 
 describe.each(INDEXES)("search over gRPC with the %s", (_name, makeIndex) => {
   let t: TestServer;

@@ -4,6 +4,7 @@ import { command as get } from "./get.js";
 import { command as deleteCommand } from "./delete.js";
 import { command as importCommand } from "./import.js";
 import { command as query } from "./query.js";
+import { command as reindex } from "./reindex.js";
 import { command as search } from "./search.js";
 import { command as set } from "./set.js";
 import { command as stats } from "./stats.js";
@@ -20,4 +21,5 @@ export const COMMANDS: Record<string, Command> = {
   search,
   stats,
   import: importCommand,
+  reindex,
 };
