@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ContextService } from "../../client/gen/cachefabric/v1/context_pb.js";
 import { ExecutionService } from "../../client/gen/cachefabric/v1/execution_pb.js";
 import { SearchService } from "../../client/gen/cachefabric/v1/search_pb.js";
+import { COMMANDS } from "../../client/cli/commands/index.js";
 import { ALL_SETTINGS } from "../../server/main.js";
 
 /** The README is the user's door: every setting and every RPC must be in it. */
@@ -16,8 +17,16 @@ describe("README", () => {
   });
 
   const rpcs = [ContextService, SearchService, ExecutionService].flatMap((s) => s.methods.map((m) => `${s.name}.${m.name}`));
-  test.each(rpcs)("documents RPC %s", (rpc) => {
-    const service = rpc.split(".")[0];
-    expect(readme.includes(rpc) || readme.includes(`${service}.*`)).toBe(true);
+  test.each(rpcs)("documents RPC %s in the API table", (rpc) => {
+    expect(readme.split("\n").some((line) => line.startsWith(`| \`${rpc}\``))).toBe(true);
+  });
+
+  const shown = [...new Set([...readme.matchAll(/npx cache-fabric ([a-z]+)/g)].map((m) => m[1]))].filter((c) => c !== "help");
+  test.each(shown)("the CLI command it shows, %s, exists", (name) => {
+    expect(Object.keys(COMMANDS)).toContain(name);
+  });
+
+  test("every CLI command is shown", () => {
+    for (const name of Object.keys(COMMANDS)) expect(shown).toContain(name);
   });
 });
