@@ -129,19 +129,21 @@ export function createContextOps({ store, latency, maxValueBytes }: ContextOpsDe
           memoryUsageBytes,
           hits,
           misses,
-          hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
+          hitRate: hitRate({ hits, misses }),
           avgLatencyMs: latency.averageMs(),
           revision,
         };
       }),
 
+    // The guide's single-figure getters ask the store for that figure only (on Redis, stats() also
+    // reads INFO memory and flushes the hit counters).
     countContexts: async (scope?: Scope) => {
-      const counts = (await ops.stats()).counts;
-      if (scope === undefined) return Object.values(counts).reduce((a, b) => a + b, 0);
-      return counts[validateScope(scope)];
+      const wanted = scope === undefined ? undefined : validateScope(scope);
+      const counts = await store.counts();
+      return wanted === undefined ? Object.values(counts).reduce((a, b) => a + b, 0) : counts[wanted];
     },
-    getMemoryUsage: async () => (await ops.stats()).memoryUsageBytes,
-    getHitRate: async () => (await ops.stats()).hitRate,
+    getMemoryUsage: () => store.memoryUsage(),
+    getHitRate: async () => hitRate(await store.hitStats()),
     getAvgLatency: async () => latency.averageMs(),
 
     cleanup: (input: CleanupInput) =>
@@ -154,4 +156,9 @@ export function createContextOps({ store, latency, maxValueBytes }: ContextOpsDe
       }),
   };
   return ops;
+}
+
+/** Fraction of reads that found a context; 0 before any read. */
+function hitRate({ hits, misses }: { hits: number; misses: number }): number {
+  return hits + misses === 0 ? 0 : hits / (hits + misses);
 }

@@ -140,6 +140,22 @@ describe("ContextService over gRPC (memory store)", () => {
     expect(await fabric.getAvgLatency()).toBeGreaterThan(0);
   });
 
+  test("in process, the guide's single-figure getters agree with stats()", async () => {
+    const core = t.fabric;
+    await core.setContext({ key: "a", value: "x".repeat(500) });
+    await core.setContext({ key: "user:1:prefs", value: {}, scope: "USER" });
+    await core.getContext({ key: "a" });
+    await core.getContext({ key: "missing" });
+    const stats = await core.stats();
+    expect(await core.countContexts()).toBe(2);
+    expect(await core.countContexts("USER")).toBe(1);
+    expect(await core.countContexts("EXECUTION")).toBe(0);
+    expect(await core.getHitRate()).toBeCloseTo(0.5);
+    expect(await core.getMemoryUsage()).toBe(stats.memoryUsageBytes);
+    expect(stats.hitRate).toBeCloseTo(0.5);
+    await expect(core.countContexts("NOPE" as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+
   test("cleanup deletes what was last updated before the timestamp, by scope and pattern", async () => {
     await fabric.setContext({ key: "execution:old", value: 1, scope: "EXECUTION" });
     await fabric.setContext({ key: "keep:old", value: 1, scope: "EXECUTION" });
