@@ -118,22 +118,22 @@ export function createContextOps({ store, latency, maxValueBytes }: ContextOpsDe
 
     pipeline: (): Pipeline => createPipeline((operations) => ops.batch(operations)),
 
-    stats: () =>
-      latency.measureless(async (): Promise<FabricStats> => {
-        const [counts, memoryUsageBytes, { hits, misses }, revision] = await Promise.all([
-          store.counts(), store.memoryUsage(), store.hitStats(), store.revision(),
-        ]);
-        return {
-          counts,
-          totalCount: Object.values(counts).reduce((a, b) => a + b, 0),
-          memoryUsageBytes,
-          hits,
-          misses,
-          hitRate: hitRate({ hits, misses }),
-          avgLatencyMs: latency.averageMs(),
-          revision,
-        };
-      }),
+    // Not timed: reading the meter must not move it.
+    stats: async (): Promise<FabricStats> => {
+      const [counts, memoryUsageBytes, { hits, misses }, revision] = await Promise.all([
+        store.counts(), store.memoryUsage(), store.hitStats(), store.revision(),
+      ]);
+      return {
+        counts,
+        totalCount: Object.values(counts).reduce((a, b) => a + b, 0),
+        memoryUsageBytes,
+        hits,
+        misses,
+        hitRate: hitRate({ hits, misses }),
+        avgLatencyMs: latency.averageMs(),
+        revision,
+      };
+    },
 
     // The guide's single-figure getters ask the store for that figure only (on Redis, stats() also
     // reads INFO memory and flushes the hit counters).

@@ -11,7 +11,7 @@ export interface FabricOptions {
   /** Largest value accepted, as JSON bytes. Default 1 MiB. */
   maxValueBytes?: number;
   watch?: WatchOptions;
-  /** Semantic search; absent means Search answers UNIMPLEMENTED... unless configured. */
+  /** Semantic search (an embedder and a vector index); absent: search is off and answers UNIMPLEMENTED. */
   search?: SearchOptions;
   executions?: ExecutionOptions;
 }

@@ -5,8 +5,6 @@
 export interface LatencyMeter {
   /** Runs `fn`, recording how long it took (failures count too: a slow error is still slow). */
   time<T>(fn: () => Promise<T>): Promise<T>;
-  /** Runs `fn` without recording it (reads of the meter itself must not move it). */
-  measureless<T>(fn: () => Promise<T>): Promise<T>;
   averageMs(): number;
 }
 
@@ -27,7 +25,6 @@ export function createLatencyMeter(alpha = 0.05): LatencyMeter {
         record(Number(process.hrtime.bigint() - start) / 1e6);
       }
     },
-    measureless: (fn) => fn(),
     averageMs: () => avg,
   };
 }
