@@ -7,7 +7,14 @@ module.exports = {
     // Type errors are caught by `tsc --noEmit` in `npm test`; here we only transpile, which is fast.
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
-  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  moduleNameMapper: {
+    // The client package from its source (tsconfig.json's paths say the same for tsc and tsx).
+    "^@cache-fabric/client$": "<rootDir>/client/src/index.ts",
+    "^@cache-fabric/client/gen/(.*)$": "<rootDir>/client/src/gen/cachefabric/v1/$1_pb.ts",
+    "^@cache-fabric/client/cli$": "<rootDir>/client/src/cli/main.ts",
+    "^@cache-fabric/client/(.*)$": "<rootDir>/client/src/$1/index.ts",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
   testTimeout: 30000,
   maxWorkers: 2,
 };

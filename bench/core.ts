@@ -4,7 +4,7 @@
  *   separate processes over loopback;
  * - memory per stored context at 100k contexts (in-process memory store, heap delta after GC).
  */
-import { FabricClient } from "../client/index.js";
+import { FabricClient } from "@cache-fabric/client";
 import { createMemoryStore } from "../server/store/memory.js";
 import { formatLoad, heapUsed, machineLine, runLoad, spawnFabricServer } from "./lib.js";
 

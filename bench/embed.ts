@@ -9,7 +9,7 @@
  *    vectors is printed. `BENCH_QUICK=1` stops after 10k.
  * Prints figures; asserts nothing.
  */
-import { createFabric } from "../server/core/fabric.js";
+import { createFabric } from "../server/fabric.js";
 import { createEmbedder } from "../server/search/embed/index.js";
 import { createMemoryVectorIndex, type MemoryVectorIndex } from "../server/search/index/memory.js";
 import type { VectorIndex } from "../server/search/types.js";

@@ -8,8 +8,8 @@
  * Prints figures; asserts nothing.
  */
 import { randomUUID } from "node:crypto";
-import { FabricClient, type ExecutionInput } from "../client/index.js";
-import { createFabric } from "../server/core/fabric.js";
+import { FabricClient, type ExecutionInput } from "@cache-fabric/client";
+import { createFabric } from "../server/fabric.js";
 import { startFabricServer } from "../server/server.js";
 import { createMemoryStore } from "../server/store/memory.js";
 import { formatLoad, heapUsed, machineLine, runLoad, spawnFabricServer } from "./lib.js";

@@ -13,8 +13,8 @@
  * BENCH_SECONDS (default 2) sets the length of each measurement.
  */
 import { Redis } from "ioredis";
-import { FabricClient } from "../client/index.js";
-import { createRedisStore } from "../server/store/redis.js";
+import { FabricClient } from "@cache-fabric/client";
+import { createRedisStore } from "../server/store/redis/redis-store.js";
 import { startRedis } from "../test/support/redis-server.js";
 import { formatLoad, machineLine, runLoad, spawnFabricServer, type LoadResult } from "./lib.js";
 

@@ -13,10 +13,10 @@
  * the worst case for any graph index (in 512 dimensions every point is almost equally far from every
  * other). Queries come from the same distribution as the data but are not data points.
  */
-import { createMemoryVectorIndex, type MemoryVectorIndex } from "../server/search/index/memory";
-import { createQdrantVectorIndex } from "../server/search/index/qdrant";
-import type { VectorIndex, VectorPoint } from "../server/search/types";
-import { percentile } from "./lib";
+import { createMemoryVectorIndex, type MemoryVectorIndex } from "../server/search/index/memory.js";
+import { createQdrantVectorIndex } from "../server/search/index/qdrant.js";
+import type { VectorIndex, VectorPoint } from "../server/search/types.js";
+import { percentile } from "./lib.js";
 
 export type BenchData = "clustered" | "uniform";
 

@@ -14,10 +14,10 @@
  * Prints figures; asserts nothing. `BENCH_QUICK=1` runs N = 100 only.
  */
 import { setMaxListeners } from "node:events";
-import { FabricClient } from "../client/index.js";
-import { createPromptCache } from "../client/prompt-cache.js";
-import type { WatchMessage } from "../client/types.js";
-import { createFabric, type FabricCore } from "../server/core/fabric.js";
+import { FabricClient } from "@cache-fabric/client";
+import { createPromptCache } from "@cache-fabric/client/agent";
+import type { WatchMessage } from "@cache-fabric/client/api";
+import { createFabric, type FabricCore } from "../server/fabric.js";
 import { startFabricServer } from "../server/server.js";
 import { createMemoryStore } from "../server/store/memory.js";
 import type { WatchOps } from "../server/watch/watch-ops.js";

@@ -1,5 +1,5 @@
 /** The guide's Memory Leaks: watch the fabric's size, then clear data last updated before a date. */
-import type { Fabric } from "../client/index.js";
+import type { Fabric } from "@cache-fabric/client";
 
 export async function run(fabric: Fabric, before: Date | string = "2024-01-01"): Promise<{ keys: number; bytes: number; deleted: number }> {
   const stats = await fabric.stats();

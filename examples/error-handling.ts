@@ -2,7 +2,7 @@
  * The guide's Error Handling: fall back when the fabric is unavailable. Only outages fall back;
  * bad input (INVALID_ARGUMENT) is a bug in the caller and is rethrown rather than hidden.
  */
-import { FabricError, type Fabric, type JsonValue, type Scope } from "../client/index.js";
+import { FabricError, type Fabric, type JsonValue, type Scope } from "@cache-fabric/client";
 
 export async function safeGetContext(fabric: Fabric, key: string, scope: Scope): Promise<JsonValue | null> {
   try {

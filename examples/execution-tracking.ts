@@ -3,7 +3,7 @@
  * Runnable alone against a live server: `npx tsx examples/execution-tracking.ts`
  * (FABRIC_ADDRESS, default 127.0.0.1:50051).
  */
-import { FabricClient, trackExecution, type Fabric, type JsonValue } from "../client/index.js";
+import { FabricClient, trackExecution, type Fabric, type JsonValue } from "@cache-fabric/client";
 
 /** Stands in for the guide's `run_graph`: classifies a ticket. */
 async function runGraph(input: { text: string }): Promise<{ category: string; confidence: number }> {

@@ -3,7 +3,7 @@
  * execution; then the summary that compares them across prompt revisions.
  * Runnable alone against a live server: `npx tsx examples/feedback.ts` (FABRIC_ADDRESS).
  */
-import { FabricClient, type ExecutionWithFeedback, type Fabric, type FeedbackSummary, type JsonValue } from "../client/index.js";
+import { FabricClient, type ExecutionWithFeedback, type Fabric, type FeedbackSummary, type JsonValue } from "@cache-fabric/client";
 
 /** The guide's `record_feedback`: rating 1-5, comment, ground-truth corrections. */
 export async function recordFeedback(

@@ -1,5 +1,5 @@
 /** The guide's Monitoring & Metrics. */
-import type { Fabric } from "../client/index.js";
+import type { Fabric } from "@cache-fabric/client";
 
 export interface FabricMetrics {
   contextCount: number;

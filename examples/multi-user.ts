@@ -1,5 +1,5 @@
 /** The guide's Multi-User Context: per-user context in the USER scope under `user:{id}:context`. */
-import type { Fabric, JsonValue } from "../client/index.js";
+import type { Fabric, JsonValue } from "@cache-fabric/client";
 
 export async function storeUserContext(
   fabric: Fabric,

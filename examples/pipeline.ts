@@ -1,5 +1,5 @@
 /** The guide's Performance Tuning: 1,000 writes in one atomic batch, one round trip. */
-import type { BatchResult, Fabric } from "../client/index.js";
+import type { BatchResult, Fabric } from "@cache-fabric/client";
 
 export async function run(fabric: Fabric, n = 1000): Promise<BatchResult> {
   const pipe = fabric.pipeline();

@@ -2,7 +2,7 @@
  * The guide's Quick Start: store a system prompt, then retrieve and use it.
  * Run against a live server: `npx tsx examples/run.ts quick-start`.
  */
-import type { Fabric } from "../client/index.js";
+import type { Fabric } from "@cache-fabric/client";
 
 export async function run(fabric: Fabric): Promise<string> {
   // 2. Store System Prompt

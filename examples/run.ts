@@ -2,7 +2,7 @@
  * Runs one example against a live fabric: `npx tsx examples/run.ts quick-start`
  * (FABRIC_ADDRESS, default 127.0.0.1:50051; FABRIC_TOKEN when the server requires one).
  */
-import { FabricClient } from "../client/index.js";
+import { FabricClient } from "@cache-fabric/client";
 import * as cleanup from "./cleanup.js";
 import * as errorHandling from "./error-handling.js";
 import * as monitoring from "./monitoring.js";

@@ -1,5 +1,5 @@
 /** The guide's Scopes section: one store, four partitions of the key space. */
-import type { Fabric } from "../client/index.js";
+import type { Fabric } from "@cache-fabric/client";
 
 export async function run(fabric: Fabric): Promise<number> {
   // GLOBAL - Shared across all executions

@@ -4,7 +4,7 @@
  * (For agents that read a prompt on every execution, `createPromptCache` keeps a local copy that a
  * watch keeps fresh: see README "Hot reload".)
  */
-import type { Fabric } from "../client/index.js";
+import type { Fabric } from "@cache-fabric/client";
 
 /** Store on startup: prompts extracted from a manifest or IR, in one round trip. */
 export async function cacheSystemPrompts(fabric: Fabric, prompts: Record<string, string>): Promise<void> {

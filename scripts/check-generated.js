@@ -7,11 +7,11 @@ const os = require("node:os");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
-const committed = path.join(root, "client/gen");
+const committed = path.join(root, "client/src/gen");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cf-gen-"));
 const tmp = path.join(work, "out");
 try {
-  const template = fs.readFileSync(path.join(root, "buf.gen.yaml"), "utf8").replace(/out: client\/gen/, `out: ${tmp}`);
+  const template = fs.readFileSync(path.join(root, "buf.gen.yaml"), "utf8").replace(/out: client\/src\/gen/, `out: ${tmp}`);
   const templateFile = path.join(work, "buf.gen.yaml");
   fs.writeFileSync(templateFile, template);
   execFileSync(path.join(root, "node_modules/.bin/buf"), ["generate", "--template", templateFile], { cwd: root, stdio: "inherit" });

@@ -1,21 +1,22 @@
 #!/usr/bin/env node
 import { checkUnknownFlags, ConfigError, readSettings } from "./config.js";
-import { createFabric } from "./core/fabric.js";
+import { createFabric } from "./fabric.js";
 import { startFabricServer } from "./server.js";
 import { SERVER_SETTINGS } from "./settings.js";
 import { createStoreFromConfig } from "./store/create.js";
 import { EXECUTION_SETTINGS, executionOptionsFromConfig } from "./executions/settings.js";
-import { REDIS_SETTINGS } from "./store/redis-settings.js";
+import { REDIS_SETTINGS } from "./store/redis/settings.js";
 import { keepaliveFromSettings, watchOptionsFromSettings, WATCH_SETTINGS } from "./watch/settings.js";
 import { createSearchFromConfig } from "./search/create.js";
 import { SEARCH_SETTINGS } from "./search/settings.js";
-import { createOps } from "./ops/create-ops.js";
-import { createLogger, type Logger } from "./ops/logger.js";
-import { METRIC_NAMES } from "./ops/metrics.js";
-import { OPS_SETTINGS } from "./ops/settings.js";
+import { createOps } from "./operations.js";
+import { createLogger, type Logger } from "./telemetry/logger.js";
+import { METRIC_NAMES } from "./telemetry/metrics.js";
+import { ACCESS_SETTINGS } from "./access/settings.js";
+import { TELEMETRY_SETTINGS } from "./telemetry/settings.js";
 
 /** All settings the server reads, by area. */
-export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...SEARCH_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...OPS_SETTINGS, ...EXECUTION_SETTINGS };
+export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...SEARCH_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...ACCESS_SETTINGS, ...TELEMETRY_SETTINGS, ...EXECUTION_SETTINGS };
 
 async function main(): Promise<void> {
   checkUnknownFlags(Object.values(ALL_SETTINGS));

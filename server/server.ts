@@ -1,9 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import { setMaxListeners } from "node:events";
-import { ContextService } from "../client/gen/cachefabric/v1/context_pb.js";
-import { ExecutionService } from "../client/gen/cachefabric/v1/execution_pb.js";
-import { SearchService } from "../client/gen/cachefabric/v1/search_pb.js";
-import type { Fabric } from "../client/types.js";
+import { ContextService } from "@cache-fabric/client/gen/context";
+import { ExecutionService } from "@cache-fabric/client/gen/execution";
+import { SearchService } from "@cache-fabric/client/gen/search";
+import type { Fabric } from "@cache-fabric/client/api";
 import { addService, type AdapterHooks } from "./grpc/adapter.js";
 import { contextServiceHandlers } from "./grpc/context-service.js";
 import { executionServiceHandlers } from "./grpc/execution-service.js";

@@ -44,4 +44,11 @@ export const SERVER_SETTINGS = {
     default: 10_000,
     parse: parsers.int(0, 3_600_000),
   },
+  reflection: {
+    env: "FABRIC_REFLECTION",
+    flag: "reflection",
+    description: "Serve gRPC server reflection (v1 and v1alpha), so grpcurl and similar tools need no .proto files.",
+    default: true as boolean,
+    parse: parsers.bool,
+  },
 } satisfies Record<string, Setting<unknown>>;

@@ -1,7 +1,7 @@
 import type {
   Execution, ExecutionFigures, ExecutionStats, Feedback, FeedbackFigures, FeedbackSummary, PromptRevisionGroup, Rating,
   ScoreSummary,
-} from "../../client/types.js";
+} from "@cache-fabric/client/api";
 
 /**
  * Accumulators for ExecutionStats and FeedbackSummary: fed one execution (and its feedback) at a

@@ -1,11 +1,11 @@
 import type {
   CallOptions, Context, Execution, ExecutionInput, ExecutionPage, ExecutionStats, ExecutionStatsInput, ExecutionWithFeedback,
   ExportInput, Fabric, Feedback, FeedbackInput, FeedbackSummary, FeedbackSummaryInput, ListExecutionsInput,
-} from "../../client/types.js";
-import type { ContextOps } from "../core/context-ops.js";
-import { FabricError } from "../core/errors.js";
-import { prefixGlob } from "../core/glob.js";
-import { decodePageToken, encodePageToken } from "../core/page-token.js";
+} from "@cache-fabric/client/api";
+import type { ContextOps } from "../contexts/context-ops.js";
+import { FabricError } from "@cache-fabric/client/api";
+import { prefixGlob } from "../contexts/glob.js";
+import { decodePageToken, encodePageToken } from "../contexts/page-token.js";
 import type { Store } from "../store/types.js";
 import { FeedbackAccumulator, StatsAccumulator } from "./aggregate.js";
 import {

@@ -1,4 +1,4 @@
-import type { Context, Execution, ExecutionStatus, Feedback, JsonValue, Score } from "../../client/types.js";
+import type { Context, Execution, ExecutionStatus, Feedback, JsonValue, Score } from "@cache-fabric/client/api";
 
 /**
  * How executions and feedback are stored as contexts. This module is the one place that knows the
@@ -33,7 +33,7 @@ export const AUTO_SUFFIX = ":auto";
 export const RESERVED_EXECUTION_METADATA: readonly string[] = ["execution_id", "status", "prompt_key", "prompt_revision"];
 export const RESERVED_FEEDBACK_METADATA: readonly string[] = ["execution_id"];
 
-/** Key characters (server/core/validate.ts) except ':'. */
+/** Key characters (server/contexts/validate.ts) except ':'. */
 export const EXECUTION_ID_RE = /^[A-Za-z0-9_\-./@+=,;|~#]+$/;
 export const MAX_EXECUTION_ID_LENGTH = 256;
 

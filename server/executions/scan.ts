@@ -1,6 +1,6 @@
-import type { Context, Scope } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
-import type { Glob } from "../core/glob.js";
+import type { Context, Scope } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
+import type { Glob } from "../contexts/glob.js";
 import type { Store } from "../store/types.js";
 import { MAX_START_AHEAD_MS } from "./validate.js";
 

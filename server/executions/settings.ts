@@ -1,5 +1,5 @@
 import { parsers, type Setting, type SettingValues } from "../config.js";
-import { LIMITS } from "../core/validate.js";
+import { LIMITS } from "../contexts/validate.js";
 import type { ExecutionOptions } from "./execution-ops.js";
 
 /** Execution tracking settings (issue 6), read by server/main.ts beside the server's own. */

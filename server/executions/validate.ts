@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type {
   ExecutionInput, ExecutionStatus, ExportInput, FeedbackInput, JsonValue, ListExecutionsInput, Score, TimeWindow,
-} from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
+} from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
 import {
   LIMITS, cloneJson, validateInstant, validateKey, validateLimit, validateMetadata, validateTtl, validateValue,
-} from "../core/validate.js";
+} from "../contexts/validate.js";
 import {
   EXECUTION_ID_RE, MAX_EXECUTION_ID_LENGTH, RESERVED_EXECUTION_METADATA, RESERVED_FEEDBACK_METADATA,
   type ExecutionRecord, type FeedbackRecord,
 } from "./records.js";
 
 /**
- * Input rules for executions and feedback. Like server/core/validate.ts, every check throws
+ * Input rules for executions and feedback. Like server/contexts/validate.ts, every check throws
  * INVALID_ARGUMENT naming the field (as the proto names it) and the rule, before anything is written.
  */
 

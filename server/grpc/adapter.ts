@@ -2,8 +2,8 @@ import { create, type DescMessage, type DescMethod, type MessageInitShape, type 
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { grpcServiceDefinition } from "../../client/grpc-definition.js";
-import { FabricError, toGrpcStatus, type ErrorCode } from "../core/errors.js";
+import { FabricError, type ErrorCode } from "@cache-fabric/client/api";
+import { grpcServiceDefinition, toGrpcStatus } from "@cache-fabric/client/wire";
 
 /**
  * The only place that touches grpc-js server calls. Handlers are plain async functions typed from

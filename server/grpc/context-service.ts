@@ -2,13 +2,13 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   contextToPb, fromBig, scopeFromPb, scopeToPb, secondsFromPb, toBig, valueFromPb,
-} from "../../client/convert.js";
+} from "@cache-fabric/client/wire";
 import {
   ContextService, type BatchResultSchema, type DeleteContextRequest, type DeleteContextResponseSchema,
   type SetContextRequest,
-} from "../../client/gen/cachefabric/v1/context_pb.js";
-import type { BatchOperation, DeleteContextInput, DeleteResult, Fabric, SetContextInput } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
+} from "@cache-fabric/client/gen/context";
+import type { BatchOperation, DeleteContextInput, DeleteResult, Fabric, SetContextInput } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
 import type { ServiceHandlers } from "./adapter.js";
 import { watchHandler } from "./watch-handler.js";
 

@@ -1,16 +1,16 @@
 import {
   executionToPb, exportFromPb, feedbackToPb, listExecutionsFromPb, recordExecutionFromPb, recordFeedbackFromPb,
   statsRequestFromPb, statsToPb, summaryToPb, withFeedbackToPb,
-} from "../../client/execution-convert.js";
-import { toBig } from "../../client/convert.js";
-import type { ExecutionService } from "../../client/gen/cachefabric/v1/execution_pb.js";
-import type { ExecutionWithFeedback, Fabric } from "../../client/types.js";
+} from "@cache-fabric/client/wire";
+import { toBig } from "@cache-fabric/client/wire";
+import type { ExecutionService } from "@cache-fabric/client/gen/execution";
+import type { ExecutionWithFeedback, Fabric } from "@cache-fabric/client/api";
 import type { ServiceHandlers } from "./adapter.js";
 
 type Handlers = ServiceHandlers<(typeof ExecutionService)["method"]>;
 
 /**
- * ExecutionService over a Fabric: proto ⇄ API types (client/execution-convert.ts), nothing else
+ * ExecutionService over a Fabric: proto ⇄ API types (client/src/wire/execution-convert.ts), nothing else
  * (besides framing the export into messages). Reads get the call's signal, so a cancelled or
  * timed-out stats scan or export stops paging.
  */

@@ -1,6 +1,6 @@
-import { contextToPb, scopeFromPb, scopeToPb, toBig } from "../../client/convert.js";
-import type { SearchService } from "../../client/gen/cachefabric/v1/search_pb.js";
-import type { Fabric } from "../../client/types.js";
+import { contextToPb, scopeFromPb, scopeToPb, toBig } from "@cache-fabric/client/wire";
+import type { SearchService } from "@cache-fabric/client/gen/search";
+import type { Fabric } from "@cache-fabric/client/api";
 import type { ServiceHandlers } from "./adapter.js";
 
 type Handlers = ServiceHandlers<(typeof SearchService)["method"]>;

@@ -1,6 +1,6 @@
-import { watchMessageToPb, watchRequestFromPb } from "../../client/watch-convert.js";
-import type { ContextService } from "../../client/gen/cachefabric/v1/context_pb.js";
-import type { Fabric } from "../../client/types.js";
+import { watchMessageToPb, watchRequestFromPb } from "@cache-fabric/client/wire";
+import type { ContextService } from "@cache-fabric/client/gen/context";
+import type { Fabric } from "@cache-fabric/client/api";
 import type { ServiceHandlers } from "./adapter.js";
 
 type WatchHandler = ServiceHandlers<(typeof ContextService)["method"]>["watch"];

@@ -1,6 +1,6 @@
-import type { Context, Scope } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
-import { compileGlob } from "../core/glob.js";
+import type { Context, Scope } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
+import { compileGlob } from "../contexts/glob.js";
 import type { ChangeEvent, Store } from "../store/types.js";
 import { textOf } from "./text.js";
 import type { Embedder, VectorIndex, VectorPoint } from "./types.js";

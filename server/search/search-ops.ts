@@ -1,8 +1,8 @@
-import { SCOPES, type Context, type Fabric, type ReindexProgress, type Scope, type SearchInput, type SearchResult } from "../../client/types.js";
-import type { ContextOps } from "../core/context-ops.js";
-import { FabricError } from "../core/errors.js";
-import { compileGlob, escapeGlob } from "../core/glob.js";
-import { validateMetadata, validateScope } from "../core/validate.js";
+import { SCOPES, type Context, type Fabric, type ReindexProgress, type Scope, type SearchInput, type SearchResult } from "@cache-fabric/client/api";
+import type { ContextOps } from "../contexts/context-ops.js";
+import { FabricError } from "@cache-fabric/client/api";
+import { compileGlob, escapeGlob } from "../contexts/glob.js";
+import { validateMetadata, validateScope } from "../contexts/validate.js";
 import type { Store } from "../store/types.js";
 import { createIndexer, type Indexer } from "./indexer.js";
 import type { Embedder, VectorIndex } from "./types.js";

@@ -1,4 +1,4 @@
-import { SCOPES, type Scope } from "../../client/types.js";
+import { SCOPES, type Scope } from "@cache-fabric/client/api";
 import { ConfigError, parsers, type Setting } from "../config.js";
 
 const scopeList = (raw: string, name: string): Scope[] => {

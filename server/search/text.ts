@@ -1,4 +1,4 @@
-import type { JsonValue } from "../../client/types.js";
+import type { JsonValue } from "@cache-fabric/client/api";
 
 /** Longest text embedded per context; the rest is cut (the models see at most a few hundred tokens anyway). */
 export const MAX_EMBED_CHARS = 4000;

@@ -1,7 +1,7 @@
 import type { Store } from "./types.js";
 import { createMemoryStore } from "./memory.js";
-import { createRedisStore } from "./redis.js";
-import { REDIS_SETTINGS, type RedisSettings } from "./redis-settings.js";
+import { createRedisStore } from "./redis/redis-store.js";
+import { REDIS_SETTINGS, type RedisSettings } from "./redis/settings.js";
 
 /** What picks and shapes the store: FABRIC_STORE, FABRIC_HISTORY_SIZE and (for Redis) the REDIS_* settings. */
 export interface StoreConfig extends Partial<RedisSettings> {

@@ -1,6 +1,6 @@
-import { SCOPES, type Context, type Scope } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
-import type { Glob } from "../core/glob.js";
+import { SCOPES, type Context, type Scope } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
+import type { Glob } from "../contexts/glob.js";
 import type {
   ChangeEvent, ChangeListener, ChangesOutcome, QueryOutcome, Store, WriteOp, WriteOutcome, WriteResult,
 } from "./types.js";

@@ -1,5 +1,5 @@
-import type { Context, JsonValue, Scope } from "../../client/types.js";
-import type { Glob } from "../core/glob.js";
+import type { Context, JsonValue, Scope } from "@cache-fabric/client/api";
+import type { Glob } from "../contexts/glob.js";
 
 /**
  * The storage contract. The fabric core validates input and then calls a Store; a Store never sees

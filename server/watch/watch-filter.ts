@@ -1,7 +1,7 @@
-import type { Scope, WatchInput } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
-import { compileGlob, prefixGlob, type Glob } from "../core/glob.js";
-import { validateKey, validateScope } from "../core/validate.js";
+import type { Scope, WatchInput } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
+import { compileGlob, prefixGlob, type Glob } from "../contexts/glob.js";
+import { validateKey, validateScope } from "../contexts/validate.js";
 
 /** Most keys one watch may name: a prompt cache's working set, not a scan. */
 export const MAX_WATCH_KEYS = 1000;

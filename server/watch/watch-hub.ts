@@ -1,5 +1,5 @@
-import type { Scope, WatchEvent, WatchMessage } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
+import type { Scope, WatchEvent, WatchMessage } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
 import type { ChangeEvent, Store } from "../store/types.js";
 import { filterMatches, type WatchFilter } from "./watch-filter.js";
 import { Watcher } from "./watcher.js";

@@ -1,8 +1,8 @@
 import { setMaxListeners } from "node:events";
-import { resumableWatch, type ReadMatching } from "../../client/resumable-watch.js";
-import type { Context, Fabric, WatchInput, WatchMessage } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
-import { validateRevision } from "../core/validate.js";
+import { resumableWatch, type ReadMatching } from "@cache-fabric/client/agent";
+import type { Context, Fabric, WatchInput, WatchMessage } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
+import { validateRevision } from "../contexts/validate.js";
 import type { Store } from "../store/types.js";
 import { createWatchHub, type WatchHubStats } from "./watch-hub.js";
 import { parseWatchFilter } from "./watch-filter.js";
@@ -40,7 +40,7 @@ export interface WatchOps extends Pick<Fabric, "watch"> {
  *
  * `resume: false` is the server's raw stream (what the gRPC handler serves): `created`, events,
  * progress, or `compacted` and the end; a watcher that falls behind throws ABORTED. Otherwise the
- * watch is wrapped by the same resumable logic the remote client uses (client/resumable-watch.ts),
+ * watch is wrapped by the same resumable logic the remote client uses (client/src/agent/resumable-watch.ts),
  * so code written against either behaves the same: a fallen-behind watcher resumes from its last
  * revision and a compacted history becomes a `reset` read from the store.
  *

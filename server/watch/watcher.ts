@@ -1,5 +1,5 @@
-import type { WatchMessage } from "../../client/types.js";
-import { FabricError } from "../core/errors.js";
+import type { WatchMessage } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
 import type { WatchFilter } from "./watch-filter.js";
 
 /** What the hub gives a watcher: its filter and bounds, and the hooks back into the hub. */

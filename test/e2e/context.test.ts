@@ -1,4 +1,4 @@
-import { FabricClient, FabricError, type Context, type JsonValue } from "../../client/index.js";
+import { FabricClient, FabricError, type Context, type JsonValue } from "@cache-fabric/client";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { startTestServer, type TestServer } from "../support/harness.js";
 

@@ -1,4 +1,4 @@
-import { FabricClient } from "../../client/index.js";
+import { FabricClient } from "@cache-fabric/client";
 import { startServerProcess, type ServerProcess } from "../support/server-process.js";
 
 /** The server as `npm start` runs it (defaults only) serves every service, search included. */

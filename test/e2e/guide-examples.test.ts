@@ -1,4 +1,4 @@
-import { FabricClient } from "../../client/index.js";
+import { FabricClient } from "@cache-fabric/client";
 import { createMemoryStore } from "../../server/store/memory.js";
 import * as cleanup from "../../examples/cleanup.js";
 import * as errorHandling from "../../examples/error-handling.js";

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ContextService } from "../../client/gen/cachefabric/v1/context_pb.js";
-import { ExecutionService } from "../../client/gen/cachefabric/v1/execution_pb.js";
-import { SearchService } from "../../client/gen/cachefabric/v1/search_pb.js";
-import { COMMANDS } from "../../client/cli/commands/index.js";
+import { ContextService } from "@cache-fabric/client/gen/context";
+import { ExecutionService } from "@cache-fabric/client/gen/execution";
+import { SearchService } from "@cache-fabric/client/gen/search";
+import { COMMANDS } from "../../client/src/cli/commands/index.js";
 import { ALL_SETTINGS } from "../../server/main.js";
 
 /** The README is the user's door: every setting and every RPC must be in it. */

@@ -1,4 +1,4 @@
-import { FabricClient } from "../../client/index.js";
+import { FabricClient } from "@cache-fabric/client";
 import { createMemoryStore } from "../../server/store/memory.js";
 import type { Store } from "../../server/store/types.js";
 import { startTestServer } from "../support/harness.js";

@@ -1,4 +1,4 @@
-import { FabricError, type BatchOperation, type SetContextInput } from "../../client/index.js";
+import { FabricError, type BatchOperation, type SetContextInput } from "@cache-fabric/client";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { startTestServer, type TestServer } from "../support/harness.js";
 

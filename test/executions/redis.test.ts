@@ -1,4 +1,4 @@
-import { createRedisStore } from "../../server/store/redis.js";
+import { createRedisStore } from "../../server/store/redis/redis-store.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
 import { describeExecutions } from "./suite.js";
 

@@ -4,12 +4,12 @@ import { join } from "node:path";
 import {
   FabricClient, FabricError, trackExecution, type ErrorCode, type Execution, type ExecutionFigures, type ExecutionStatus,
   type FeedbackFigures, type Rating,
-} from "../../client/index.js";
-import { runCli } from "../../client/cli/main.js";
-import { ExecutionService } from "../../client/gen/cachefabric/v1/execution_pb.js";
+} from "@cache-fabric/client";
+import { runCli } from "@cache-fabric/client/cli";
+import { ExecutionService } from "@cache-fabric/client/gen/execution";
 import * as executionTracking from "../../examples/execution-tracking.js";
 import * as feedbackExample from "../../examples/feedback.js";
-import type { FabricOptions } from "../../server/core/fabric.js";
+import type { FabricOptions } from "../../server/fabric.js";
 import type { Store } from "../../server/store/types.js";
 import { eventually, startTestServer, type TestServer } from "../support/harness.js";
 

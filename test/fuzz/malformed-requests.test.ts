@@ -1,13 +1,13 @@
 import { create, ScalarType, toBinary, type DescField, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { ContextService } from "../../client/gen/cachefabric/v1/context_pb.js";
-import { ExecutionService } from "../../client/gen/cachefabric/v1/execution_pb.js";
-import { SearchService } from "../../client/gen/cachefabric/v1/search_pb.js";
-import { SCOPES } from "../../client/types.js";
+import { ContextService } from "@cache-fabric/client/gen/context";
+import { ExecutionService } from "@cache-fabric/client/gen/execution";
+import { SearchService } from "@cache-fabric/client/gen/search";
+import { SCOPES } from "@cache-fabric/client/api";
 import { createMemoryStore } from "../../server/store/memory.js";
-import { testSearch } from "../ops/support/hash-embedder.js";
-import { startOpsServer, tokenDocument, type OpsTestServer } from "../ops/support/ops-server.js";
-import { allMethods, bearer, rawCall, type RawOutcome } from "../ops/support/raw-client.js";
+import { testSearch } from "../support/hash-embedder.js";
+import { startOpsServer, tokenDocument, type OpsTestServer } from "../support/ops-server.js";
+import { allMethods, bearer, rawCall, type RawOutcome } from "../support/raw-client.js";
 
 /**
  * Malformed requests to EVERY method of the three services (taken from the generated descriptors),

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { FabricError } from "../../server/core/errors";
-import { createEmbedder } from "../../server/search/embed";
+import { FabricError } from "@cache-fabric/client/api";
+import { createEmbedder } from "../../server/search/embed/index.js";
 
 type Embedder = Awaited<ReturnType<typeof createEmbedder>>;
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { createEmbedder, defaultBundledModelDir, ensureBundledModel } from "../../server/search/embed";
+import { createEmbedder, defaultBundledModelDir, ensureBundledModel } from "../../server/search/embed/index.js";
 import reference from "./fixtures/use-lite-reference.json";
 
 type Embedder = Awaited<ReturnType<typeof createEmbedder>>;

@@ -5,9 +5,9 @@
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { createEmbedder } from "../../server/search/embed";
-import { WordPieceTokenizer } from "../../server/search/embed/wordpiece-tokenizer";
-import { type TinyBert, expectedEmbedding, writeTinyBert } from "./tiny-bert";
+import { createEmbedder } from "../../server/search/embed/index.js";
+import { WordPieceTokenizer } from "../../server/search/embed/wordpiece-tokenizer.js";
+import { type TinyBert, expectedEmbedding, writeTinyBert } from "./tiny-bert.js";
 
 type Embedder = Awaited<ReturnType<typeof createEmbedder>>;
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { bundledSourceDir } from "../../server/search/embed/bundled-model";
-import { type SentencePieceVocab, SentencePieceTokenizer } from "../../server/search/embed/sentencepiece-tokenizer";
+import { bundledSourceDir } from "../../server/search/embed/bundled-model.js";
+import { type SentencePieceVocab, SentencePieceTokenizer } from "../../server/search/embed/sentencepiece-tokenizer.js";
 
 // Ids 0..5 are reserved (unknown, control, user-defined) and never matched.
 const SMALL: SentencePieceVocab = [

@@ -3,8 +3,8 @@
  * uses: normalisation, punctuation splitting, ## continuations, unknown words, special tokens and
  * truncation, plus rejection of tokenizers it does not implement.
  */
-import { TINY_VOCAB } from "./tiny-bert";
-import { DEFAULT_MAX_SEQUENCE_LENGTH, WordPieceTokenizer } from "../../server/search/embed/wordpiece-tokenizer";
+import { TINY_VOCAB } from "./tiny-bert.js";
+import { DEFAULT_MAX_SEQUENCE_LENGTH, WordPieceTokenizer } from "../../server/search/embed/wordpiece-tokenizer.js";
 
 const vocab = Object.fromEntries(TINY_VOCAB.map((t, i) => [t, i]));
 const base = {

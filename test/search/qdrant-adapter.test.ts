@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { FabricError } from "../../client/errors";
-import { createQdrantVectorIndex } from "../../server/search/index/qdrant";
-import type { VectorIndex } from "../../server/search/types";
-import { startQdrantStandIn, type QdrantStandIn } from "../support/qdrant-standin";
-import { DIM, describeVectorIndex, point, vec } from "./vector-index-contract";
+import { FabricError } from "@cache-fabric/client/api";
+import { createQdrantVectorIndex } from "../../server/search/index/qdrant.js";
+import type { VectorIndex } from "../../server/search/types.js";
+import { startQdrantStandIn, type QdrantStandIn } from "../support/qdrant-standin.js";
+import { DIM, describeVectorIndex, point, vec } from "./vector-index-contract.js";
 
 /**
  * The Qdrant adapter against a real Qdrant when QDRANT_URL is set (QDRANT_API_KEY optional), else

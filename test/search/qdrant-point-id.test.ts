@@ -1,5 +1,5 @@
-import { pointUuid } from "../../server/search/index/point-id";
-import { metadataPath, toQdrantFilter } from "../../server/search/index/qdrant";
+import { pointUuid } from "../../server/search/index/point-id.js";
+import { metadataPath, toQdrantFilter } from "../../server/search/index/qdrant.js";
 
 describe("Qdrant point ids and filters", () => {
   it("derives RFC 4122 version-5 UUIDs (checked against the RFC's DNS-namespace example)", () => {

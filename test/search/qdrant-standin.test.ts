@@ -1,4 +1,4 @@
-import { startQdrantStandIn, type QdrantStandIn } from "../support/qdrant-standin";
+import { startQdrantStandIn, type QdrantStandIn } from "../support/qdrant-standin.js";
 
 /**
  * Raw REST checks of the JSON shapes the adapter relies on. They run against the loopback STAND-IN

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
-import type { FabricClient } from "../../client/index.js";
-import { runCli } from "../../client/cli/main.js";
+import type { FabricClient } from "@cache-fabric/client";
+import { runCli } from "@cache-fabric/client/cli";
 import { createEmbedder } from "../../server/search/embed/index.js";
 import { createMemoryVectorIndex } from "../../server/search/index/memory.js";
 import { createQdrantVectorIndex } from "../../server/search/index/qdrant.js";

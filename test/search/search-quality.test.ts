@@ -1,4 +1,4 @@
-import { createFabric, type FabricCore } from "../../server/core/fabric.js";
+import { createFabric, type FabricCore } from "../../server/fabric.js";
 import { createEmbedder } from "../../server/search/embed/index.js";
 import { createMemoryVectorIndex } from "../../server/search/index/memory.js";
 import { createMemoryStore } from "../../server/store/memory.js";

@@ -10,7 +10,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { OnnxGraphBuilder, makeTensor } from "../../server/search/embed/onnx-builder";
+import { OnnxGraphBuilder, makeTensor } from "../../server/search/embed/onnx-builder.js";
 
 /** Vocabulary of the tiny tokenizer (index = id). */
 export const TINY_VOCAB = [

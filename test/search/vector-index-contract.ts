@@ -4,8 +4,8 @@
  * exact and in HNSW mode, and the Qdrant adapter (against a real Qdrant when QDRANT_URL is set, the
  * loopback stand-in otherwise). Every test goes through the index under test; none checks a double.
  */
-import { FabricError } from "../../server/core/errors";
-import type { VectorFilter, VectorHit, VectorIndex, VectorPayload, VectorPoint } from "../../server/search/types";
+import { FabricError } from "@cache-fabric/client/api";
+import type { VectorFilter, VectorHit, VectorIndex, VectorPayload, VectorPoint } from "../../server/search/types.js";
 
 /** An index under test, not yet initialised, and how to get a second handle on the same store. */
 export interface VectorIndexUnderTest {

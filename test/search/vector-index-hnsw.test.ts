@@ -1,6 +1,6 @@
-import { createMemoryVectorIndex, type MemoryVectorIndex } from "../../server/search/index/memory";
-import type { VectorFilter, VectorHit, VectorPoint } from "../../server/search/types";
-import { point, randomUnit, rng } from "./vector-index-contract";
+import { createMemoryVectorIndex, type MemoryVectorIndex } from "../../server/search/index/memory.js";
+import type { VectorFilter, VectorHit, VectorPoint } from "../../server/search/types.js";
+import { point, randomUnit, rng } from "./vector-index-contract.js";
 
 /** HNSW-specific behaviour of the in-process index: recall, deletions, rebuilds, filters, modes. */
 

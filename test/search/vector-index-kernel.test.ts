@@ -1,5 +1,5 @@
-import { createDotKernel } from "../../server/search/index/dot-kernel";
-import { rng } from "./vector-index-contract";
+import { createDotKernel } from "../../server/search/index/dot-kernel.js";
+import { rng } from "./vector-index-contract.js";
 
 describe("dot kernels of the in-process index", () => {
   it("uses WebAssembly SIMD on this runtime (Node 20 validates it)", () => {

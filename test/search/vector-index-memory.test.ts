@@ -1,5 +1,5 @@
-import { createMemoryVectorIndex } from "../../server/search/index/memory";
-import { describeVectorIndex } from "./vector-index-contract";
+import { createMemoryVectorIndex } from "../../server/search/index/memory.js";
+import { describeVectorIndex } from "./vector-index-contract.js";
 
 // The embedded default, in each of its modes. HNSW mode is forced with exactLimit 0, so every search
 // goes through the graph (or its documented exact fallbacks).

@@ -1,6 +1,6 @@
-import type { Context, Scope } from "../../client/types.js";
-import { FabricError } from "../../server/core/errors.js";
-import { compileGlob } from "../../server/core/glob.js";
+import type { Context, Scope } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
+import { compileGlob } from "../../server/contexts/glob.js";
 import type { ChangeEvent, SetOp, Store, WriteOp } from "../../server/store/types.js";
 
 /** What a store can be asked to do in tests. */

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
-import { FabricError, type FabricClient } from "../../client/index.js";
-import { createRedisStore, type RedisStore } from "../../server/store/redis.js";
+import { FabricError, type FabricClient } from "@cache-fabric/client";
+import { createRedisStore, type RedisStore } from "../../server/store/redis/redis-store.js";
 import { startTestServer, type TestServer } from "../support/harness.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
 

@@ -1,4 +1,4 @@
-import { compileGlob } from "../../server/core/glob.js";
+import { compileGlob } from "../../server/contexts/glob.js";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { describeStore } from "./conformance.js";
 

@@ -1,5 +1,5 @@
-import { FabricError, type FabricClient } from "../../client/index.js";
-import { createRedisStore } from "../../server/store/redis.js";
+import { FabricError, type FabricClient } from "@cache-fabric/client";
+import { createRedisStore } from "../../server/store/redis/redis-store.js";
 import { eventually, startTestServer, type TestServer } from "../support/harness.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
 

@@ -1,5 +1,5 @@
 import { Cluster } from "ioredis";
-import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../../server/store/redis.js";
+import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../../server/store/redis/redis-store.js";
 import { startRedisCluster, type RedisCluster } from "../support/redis-server.js";
 import { describeStore } from "./conformance.js";
 

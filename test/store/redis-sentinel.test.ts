@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
-import { FabricError } from "../../client/index.js";
-import { createRedisStore, type RedisStore } from "../../server/store/redis.js";
+import { FabricError } from "@cache-fabric/client";
+import { createRedisStore, type RedisStore } from "../../server/store/redis/redis-store.js";
 import { startRedis, startSentinel, type RedisProcess, type SentinelProcess } from "../support/redis-server.js";
 import { eventually } from "../support/harness.js";
 

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
-import type { Context } from "../../client/types.js";
-import { compileGlob } from "../../server/core/glob.js";
-import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../../server/store/redis.js";
+import type { Context } from "@cache-fabric/client/api";
+import { compileGlob } from "../../server/contexts/glob.js";
+import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../../server/store/redis/redis-store.js";
 import { parseRedisUrl } from "../../server/store/redis/connection.js";
 import { tagPrefix } from "../../server/store/redis/keys.js";
 import type { ChangeEvent, SetOp } from "../../server/store/types.js";

@@ -1,5 +1,5 @@
 import type { ChangeEvent } from "../../server/store/types.js";
-import { createRedisStore } from "../../server/store/redis.js";
+import { createRedisStore } from "../../server/store/redis/redis-store.js";
 import { eventually, startTestServer, type TestServer } from "../support/harness.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
 

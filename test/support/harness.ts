@@ -1,5 +1,5 @@
-import { FabricClient, type FabricClientOptions } from "../../client/index.js";
-import { createFabric, type FabricCore, type FabricOptions } from "../../server/core/fabric.js";
+import { FabricClient, type FabricClientOptions } from "@cache-fabric/client";
+import { createFabric, type FabricCore, type FabricOptions } from "../../server/fabric.js";
 import { startFabricServer, type FabricServer, type FabricServerOptions } from "../../server/server.js";
 import type { Store } from "../../server/store/types.js";
 

@@ -1,6 +1,6 @@
 import { createServer, Socket, type Server } from "node:net";
-import { FabricClient } from "../../client/index.js";
-import { CLIENT_KEEPALIVE_DEFAULTS } from "../../client/transport.js";
+import { FabricClient } from "@cache-fabric/client";
+import { CLIENT_KEEPALIVE_DEFAULTS } from "../../client/src/remote/transport.js";
 import { keepaliveChannelOptions } from "../../server/watch/keepalive.js";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { eventually, startTestServer } from "../support/harness.js";

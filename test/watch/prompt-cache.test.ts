@@ -1,7 +1,7 @@
-import { FabricClient } from "../../client/index.js";
-import { createPromptCache } from "../../client/prompt-cache.js";
-import type { Context } from "../../client/types.js";
-import { createFabric, type FabricCore } from "../../server/core/fabric.js";
+import { FabricClient } from "@cache-fabric/client";
+import { createPromptCache } from "@cache-fabric/client/agent";
+import type { Context } from "@cache-fabric/client/api";
+import { createFabric, type FabricCore } from "../../server/fabric.js";
 import { startFabricServer, type FabricServer } from "../../server/server.js";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { eventually } from "../support/harness.js";

@@ -1,4 +1,4 @@
-import { createFabric } from "../../server/core/fabric.js";
+import { createFabric } from "../../server/fabric.js";
 import { createMemoryStore } from "../../server/store/memory.js";
 import type { ChangeEvent, ChangeListener, Store } from "../../server/store/types.js";
 import { collect, range, watchStats } from "./watch-support.js";

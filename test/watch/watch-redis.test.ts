@@ -1,6 +1,6 @@
-import { FabricClient, type WatchInput, type WatchMessage } from "../../client/index.js";
-import { createPromptCache } from "../../client/prompt-cache.js";
-import { createRedisStore, type RedisStore } from "../../server/store/redis.js";
+import { FabricClient, type WatchInput, type WatchMessage } from "@cache-fabric/client";
+import { createPromptCache } from "@cache-fabric/client/agent";
+import { createRedisStore, type RedisStore } from "../../server/store/redis/redis-store.js";
 import { eventually, startTestServer, type TestServer } from "../support/harness.js";
 import { freePort, startRedis, type RedisProcess } from "../support/redis-server.js";
 import { collect, range } from "./watch-support.js";

@@ -1,6 +1,6 @@
-import type { Context } from "../../client/types.js";
-import { FabricError } from "../../client/errors.js";
-import { createFabric } from "../../server/core/fabric.js";
+import type { Context } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
+import { createFabric } from "../../server/fabric.js";
 import type { Store } from "../../server/store/types.js";
 import { eventually, startTestServer, type TestServer } from "../support/harness.js";
 import { collect, range, sleep, summary, watchStats } from "./watch-support.js";

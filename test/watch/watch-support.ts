@@ -1,5 +1,5 @@
-import type { WatchEvent, WatchMessage } from "../../client/types.js";
-import type { FabricCore } from "../../server/core/fabric.js";
+import type { WatchEvent, WatchMessage } from "@cache-fabric/client/api";
+import type { FabricCore } from "../../server/fabric.js";
 import type { WatchOps } from "../../server/watch/watch-ops.js";
 import { eventually } from "../support/harness.js";
 

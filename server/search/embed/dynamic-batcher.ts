@@ -16,7 +16,7 @@
  * - Every call settles: with its vectors in input order, or with the error of the first batch of its
  *   texts that failed (its remaining texts are then dropped from the queue).
  */
-import { FabricError } from "../../core/errors.js";
+import { FabricError } from "@cache-fabric/client/api";
 
 export interface BatcherOptions {
   batchWindowMs: number;

@@ -3,7 +3,7 @@
  * bundled Universal Sentence Encoder lite (converted into the cache on first use); with `modelDir`
  * it loads a sentence-transformers export from that folder.
  */
-import { FabricError } from "../../core/errors.js";
+import { FabricError } from "@cache-fabric/client/api";
 import type { Embedder } from "../types.js";
 import { ensureBundledModel } from "./bundled-model.js";
 import { DynamicBatcher } from "./dynamic-batcher.js";

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { FabricError } from "../../core/errors.js";
+import { FabricError } from "@cache-fabric/client/api";
 import type { VectorHit, VectorIndex, VectorPayload, VectorPoint, VectorSearchOptions } from "../types.js";
 import { HnswGraph, type HnswOptions } from "./hnsw.js";
 import { ScoreHeap } from "./score-heap.js";

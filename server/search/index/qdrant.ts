@@ -1,5 +1,5 @@
 import type { QdrantClient as QdrantClientClass } from "@qdrant/js-client-rest" with { "resolution-mode": "import" };
-import { FabricError, type ErrorCode } from "../../core/errors.js";
+import { FabricError, type ErrorCode } from "@cache-fabric/client/api";
 import type { VectorFilter, VectorHit, VectorIndex, VectorPayload, VectorPoint, VectorSearchOptions } from "../types.js";
 import { pointUuid } from "./point-id.js";
 import { checkDimension, checkIds, checkPoints, checkSearch } from "./validate-input.js";

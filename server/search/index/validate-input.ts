@@ -1,4 +1,4 @@
-import { FabricError } from "../../core/errors.js";
+import { FabricError } from "@cache-fabric/client/api";
 import type { VectorFilter, VectorPoint, VectorSearchOptions } from "../types.js";
 
 /**

@@ -1,4 +1,4 @@
-import { SCOPES, type Scope } from "../../../client/types.js";
+import { SCOPES, type Scope } from "@cache-fabric/client/api";
 import type { ChangeEvent, ChangeType } from "../types.js";
 import { contextFromRecord } from "./records.js";
 

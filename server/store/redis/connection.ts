@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
-import { FabricError } from "../../core/errors.js";
-import type { RedisSettings } from "../redis-settings.js";
+import { FabricError } from "@cache-fabric/client/api";
+import type { RedisSettings } from "./settings.js";
 
 /** A connection to a standalone/Sentinel-managed Redis, or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;

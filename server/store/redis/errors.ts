@@ -1,4 +1,4 @@
-import { FabricError } from "../../core/errors.js";
+import { FabricError } from "@cache-fabric/client/api";
 
 /**
  * Redis error replies that mean "not now" rather than "wrong": the server is loading its data, busy

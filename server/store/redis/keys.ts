@@ -1,4 +1,4 @@
-import { SCOPES, type Scope } from "../../../client/types.js";
+import { SCOPES, type Scope } from "@cache-fabric/client/api";
 
 /**
  * The Redis key layout of one fabric. Every key starts with the same Redis Cluster hash tag, so all

@@ -1,5 +1,5 @@
-import type { Context, Scope } from "../../../client/types.js";
-import type { Glob } from "../../core/glob.js";
+import type { Context, Scope } from "@cache-fabric/client/api";
+import type { Glob } from "../../contexts/glob.js";
 import type { QueryOutcome } from "../types.js";
 import type { RedisClient } from "./connection.js";
 import { redisCall } from "./errors.js";

@@ -1,5 +1,5 @@
-import type { Context, JsonValue, Scope } from "../../../client/types.js";
-import { FabricError } from "../../core/errors.js";
+import type { Context, JsonValue, Scope } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
 
 /**
  * How a context is kept in Redis, and how the scripts hand contexts back.

@@ -1,0 +1,7 @@
+/**
+ * The shared contract: the `Fabric` interface and its types, the error type, and the pipeline over
+ * any batch function. Nothing here knows a transport; the server's core implements the same interface.
+ */
+export * from "./types.js";
+export * from "./errors.js";
+export * from "./pipeline.js";

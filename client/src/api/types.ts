@@ -1,0 +1,529 @@
+/**
+ * The fabric's API in TypeScript terms. The in-process core (`createFabric`, server/fabric.ts)
+ * and the remote `FabricClient` both implement `Fabric`, so code written against one runs against
+ * the other. Shaped after the integration guide: `setContext`, `getContext`, `query`, `pipeline`, ...
+ */
+
+import type { FabricError } from "./errors.js";
+
+/** Partitions of the key space; a key is unique within its scope. */
+export const SCOPES = ["GLOBAL", "EXECUTION", "FEEDBACK", "USER"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A stored context. */
+export interface Context {
+  key: string;
+  scope: Scope;
+  value: JsonValue;
+  metadata: Record<string, string>;
+  /** Store revision of the last write to this key. Revisions are store-wide and strictly increasing. */
+  revision: number;
+  /** Revision at which the key was created (since it last did not exist). */
+  createRevision: number;
+  /** Writes to this key since creation; 1 on creation. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Absent when the context does not expire. */
+  expiresAt?: Date;
+}
+
+export interface ContextRef {
+  key: string;
+  /** Default "GLOBAL". */
+  scope?: Scope;
+}
+
+export interface SetContextInput extends ContextRef {
+  value: JsonValue;
+  metadata?: Record<string, string>;
+  /** Time to live in seconds (fractions allowed); absent means no expiry. */
+  ttl?: number;
+  /** Compare-and-set: write only if the current revision equals this; 0 means "only if absent". */
+  ifRevision?: number;
+}
+
+export interface DeleteContextInput extends ContextRef {
+  /** Compare-and-delete: delete only if the current revision equals this. */
+  ifRevision?: number;
+}
+
+export interface DeleteResult {
+  deleted: boolean;
+  previous?: Context;
+  /** Store revision after the delete. */
+  revision: number;
+}
+
+export interface QueryInput {
+  /** Glob over keys: `*`, `?`, `[abc]`, `\` escapes. Default `*`. */
+  pattern?: string;
+  /** Default "GLOBAL". */
+  scope?: Scope;
+  /** 1..1000, default 100. */
+  limit?: number;
+  /** From a previous page's `nextPageToken`. */
+  pageToken?: string;
+}
+
+export interface QueryPage {
+  /** Newest first. */
+  contexts: Context[];
+  /** Absent on the last page. */
+  nextPageToken?: string;
+  /** Store revision when the page was read; watch from it to follow later changes. */
+  revision: number;
+}
+
+export type BatchOperation =
+  | ({ op: "set" } & SetContextInput)
+  | ({ op: "delete" } & DeleteContextInput);
+
+export type BatchOperationResult = { op: "set"; context: Context } | ({ op: "delete" } & DeleteResult);
+
+export interface BatchResult {
+  results: BatchOperationResult[];
+  /** Store revision after the batch. */
+  revision: number;
+}
+
+/**
+ * Collects writes and sends them as one atomic batch: the guide's `pipeline()`.
+ *
+ * @example
+ * const pipe = fabric.pipeline();
+ * for (let i = 0; i < 1000; i++) pipe.setContext({ key: `key:${i}`, value: { data: i } });
+ * await pipe.execute();
+ */
+export interface Pipeline {
+  setContext(input: SetContextInput): Pipeline;
+  deleteContext(input: DeleteContextInput): Pipeline;
+  /** Number of queued operations. */
+  readonly length: number;
+  /** Sends every queued operation in one call, atomically, then empties the pipeline. */
+  execute(): Promise<BatchResult>;
+}
+
+export interface FabricStats {
+  counts: Record<Scope, number>;
+  totalCount: number;
+  memoryUsageBytes: number;
+  hitRate: number;
+  hits: number;
+  misses: number;
+  avgLatencyMs: number;
+  revision: number;
+}
+
+export interface CleanupInput {
+  /** Delete contexts last updated strictly before this instant (Date, ISO string or epoch ms). */
+  before: Date | string | number;
+  /** Only this scope; default every scope. */
+  scope?: Scope;
+  /** Only keys matching this glob. */
+  pattern?: string;
+}
+
+export interface CleanupResult {
+  deleted: number;
+  revision: number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Deadline for this call in milliseconds; the client's default otherwise. */
+  timeoutMs?: number;
+  /** Cancels the call. */
+  signal?: AbortSignal;
+}
+
+// ---- Watch (issue 4) ----
+
+export type WatchEventType = "PUT" | "DELETE" | "EXPIRE";
+
+/**
+ * What to watch, and how. A watch follows one scope, narrowed by at most one of `key`, `keys`,
+ * `prefix`, `pattern` (none: every key of the scope). Events arrive in revision order, none twice,
+ * none missing.
+ *
+ * By default a watch is resumable: when the stream breaks (server restart, network, a watcher that
+ * fell behind and was ended with ABORTED) it reconnects with capped, jittered exponential backoff
+ * and resumes after the last revision it delivered; when that revision is older than the server's
+ * history it re-reads the matching contexts and delivers them as a `reset`. `resume: false` gives the
+ * server's raw stream instead (what the gRPC handler serves).
+ *
+ * @example
+ * for await (const m of fabric.watch({ prefix: "router:", signal })) {
+ *   if (m.kind === "event") console.log(m.event.type, m.event.key, m.event.context?.value);
+ * }
+ */
+export interface WatchInput {
+  /** Default "GLOBAL". */
+  scope?: Scope;
+  /** One exact key. */
+  key?: string;
+  /** A set of exact keys (1..1000) followed as one watch: what a prompt cache uses. */
+  keys?: string[];
+  /** Keys starting with this. */
+  prefix?: string;
+  /** Glob over keys, as in `query`. */
+  pattern?: string;
+  /**
+   * Replay the changes after this revision first, then live ones. 0/absent: live only. Resuming from
+   * older than the retained history gets a `reset` (resumable) or a `compacted` message (raw).
+   */
+  startRevision?: number;
+  /** Include the previous context in events (when there was one). */
+  prevContext?: boolean;
+  /** Interval between progress notifications on an idle watch (>= 100 ms); default the server's. */
+  progressIntervalMs?: number;
+  /**
+   * List-then-watch: begin with a `reset` holding every matching context, then the changes after
+   * it. Not with `startRevision`; needs `resume` (the default).
+   */
+  snapshot?: boolean;
+  /** Resume across failures (default true, tunable), or `false` for the raw single stream. */
+  resume?: boolean | WatchResumeOptions;
+  /** Ends the watch: the iterator finishes without an error. `break` does the same. */
+  signal?: AbortSignal;
+}
+
+/** Tuning for a resumable watch. */
+export interface WatchResumeOptions {
+  /** Delay before the first retry; doubles per consecutive failure, with jitter. Default 100 ms. */
+  initialDelayMs?: number;
+  /** Cap on the delay between retries. Default 5,000 ms. */
+  maxDelayMs?: number;
+  /**
+   * Told about every failure that will be retried (attempt 1, 2, ... since the last message), e.g. to
+   * mark cached values stale. Errors that retrying cannot fix (INVALID_ARGUMENT, PERMISSION_DENIED,
+   * ...) are thrown by the iterator instead.
+   */
+  onRetry?: (error: FabricError, attempt: number, delayMs: number) => void;
+}
+
+export interface WatchEvent {
+  type: WatchEventType;
+  /** The key and scope that changed (every type). */
+  key: string;
+  scope: Scope;
+  /** The context after a PUT; absent for DELETE and EXPIRE. */
+  context?: Context;
+  /** The context before the change, when asked for with `prevContext` and there was one. */
+  prevContext?: Context;
+  revision: number;
+}
+
+/**
+ * What a watch yields. Every message carries `revision`, the watch's resume point: every matching
+ * change up to it has been delivered (for `compacted`, see there).
+ */
+export type WatchMessage =
+  /** First message (unless `snapshot`): registered; every matching change after `revision` follows. */
+  | { kind: "created"; revision: number }
+  /** A change; `revision` is the change's own. */
+  | { kind: "event"; event: WatchEvent; revision: number }
+  /** Nothing more matched up to `revision` (sent on idle watches, and after a resumable watch reconnects). */
+  | { kind: "progress"; revision: number }
+  /**
+   * Resumable watches only: replace what you hold for this watch with `contexts`, read after
+   * `revision` (first message with `snapshot`, and after a compacted history). The events that follow
+   * are every change after `revision`, so one may already be reflected in `contexts`: apply an event
+   * only when it is newer than the context you hold for its key (applying all in order also converges).
+   */
+  | { kind: "reset"; contexts: Context[]; revision: number }
+  /**
+   * Raw watches only (`resume: false`): `startRevision` is older than the retained history;
+   * `compactRevision` is the oldest start revision still served, `revision` the current one. Re-read,
+   * then watch from `revision`. The stream ends after this message.
+   */
+  | { kind: "compacted"; compactRevision: number; revision: number };
+
+// ---- Search (issue 5) ----
+
+export interface SearchInput {
+  query: string;
+  /** Absent: every indexed scope. */
+  scope?: Scope;
+  /** 1..100, default 10. */
+  limit?: number;
+  minSimilarity?: number;
+  /** Every entry must equal the context's metadata value. */
+  metadata?: Record<string, string>;
+  /** See writes acknowledged before this call. */
+  waitForIndex?: boolean;
+}
+
+export interface SearchResult {
+  context: Context;
+  similarity: number;
+  /** Shortcuts as in the guide: `result.value`, `result.key`. */
+  key: string;
+  value: JsonValue;
+}
+
+export interface ReindexProgress {
+  done: number;
+  total: number;
+}
+
+export interface SearchStatus {
+  /** Model name and content hash. */
+  model: string;
+  dimension: number;
+  index: "memory" | "qdrant";
+  scopes: Scope[];
+  vectors: number;
+  /** Every change up to this revision is reflected in the index. */
+  indexedRevision: number;
+  embedderQueue: number;
+}
+
+// ---- Executions and feedback (issue 6) ----
+
+/**
+ * Executions and feedback are typed views of contexts (README "Executions and feedback"): an
+ * execution is `execution:{id}` in the EXECUTION scope, user feedback `feedback:{id}` and automated
+ * feedback `feedback:{id}:auto` in the FEEDBACK scope. `query({ pattern: "execution:*", scope:
+ * "EXECUTION" })` sees the same records, and records written with `setContext` in the guide's shape
+ * are read back by the typed calls.
+ */
+export type ExecutionStatus = "OK" | "ERROR";
+
+/** One agent execution, as stored. */
+export interface Execution {
+  /** Key characters other than ':' (1..256); generated (UUID) when absent on record. */
+  id: string;
+  /** The guide's `timestamp`. Time-range filters apply to it. */
+  startedAt: Date;
+  finishedAt: Date;
+  /** Absent when none was recorded (distinct from `null`). */
+  input?: JsonValue;
+  output?: JsonValue;
+  latencyMs: number;
+  status: ExecutionStatus;
+  /** Set only when status is ERROR. */
+  error?: string;
+  /** The router or prompt key the execution ran with. */
+  promptKey?: string;
+  /** Revision of that prompt's context when it ran; stats group by it. Absent: unknown. */
+  promptRevision?: number;
+  /** Free metadata (the reserved keys execution_id, status, prompt_key, prompt_revision excluded). */
+  metadata: Record<string, string>;
+  /** Store revision of the record. */
+  revision: number;
+  /** Absent when the record does not expire. */
+  expiresAt?: Date;
+}
+
+/**
+ * What `recordExecution` takes. Everything is optional: the id is generated, `startedAt` defaults to
+ * `(finishedAt ?? now) - latencyMs`, `finishedAt` to `startedAt + latencyMs`, `latencyMs` to their
+ * difference, `status` to ERROR when `error` is set and OK otherwise.
+ */
+export interface ExecutionInput {
+  id?: string;
+  startedAt?: Date | string | number;
+  finishedAt?: Date | string | number;
+  input?: JsonValue;
+  output?: JsonValue;
+  latencyMs?: number;
+  status?: ExecutionStatus;
+  error?: string;
+  promptKey?: string;
+  promptRevision?: number;
+  metadata?: Record<string, string>;
+  /** Time to live in seconds; absent means the server's default retention. */
+  ttl?: number;
+}
+
+/** A named automated score out of a maximum, e.g. the guide's `{ auto_score: 2, max_score: 3 }`. */
+export interface Score {
+  name: string;
+  /** In [0, max]. */
+  value: number;
+  /** Positive. */
+  max: number;
+}
+
+/**
+ * What `recordFeedback` takes. With `scores` it is automated feedback (`feedback:{id}:auto`, no
+ * rating or corrections); otherwise user feedback (`feedback:{id}`) with at least one of rating,
+ * comment, corrections. Recording again replaces the previous feedback of that kind.
+ */
+export interface FeedbackInput {
+  executionId: string;
+  /** Default: the server's clock. */
+  timestamp?: Date | string | number;
+  /** Integer 1..5. */
+  rating?: number;
+  comment?: string;
+  /** Ground-truth corrections, any JSON value. */
+  corrections?: JsonValue;
+  scores?: Score[];
+  metadata?: Record<string, string>;
+  /** Time to live in seconds; absent: expire with the execution if it expires, else the default retention. */
+  ttl?: number;
+}
+
+/** Feedback as stored. */
+export interface Feedback {
+  executionId: string;
+  timestamp: Date;
+  rating?: number;
+  comment?: string;
+  corrections?: JsonValue;
+  /** Present (non-empty) exactly on automated feedback. */
+  scores?: Score[];
+  metadata: Record<string, string>;
+  revision: number;
+  expiresAt?: Date;
+}
+
+export interface ExecutionWithFeedback {
+  execution: Execution;
+  /** The user's feedback, when there is some. */
+  feedback?: Feedback;
+  automatedFeedback?: Feedback;
+}
+
+/** A time window over `startedAt`: `since` inclusive, `until` exclusive; absent bounds are open. */
+export interface TimeWindow {
+  since?: Date | string | number;
+  until?: Date | string | number;
+}
+
+export interface ListExecutionsInput extends TimeWindow {
+  promptKey?: string;
+  status?: ExecutionStatus;
+  /** 1..1000, default 100. */
+  limit?: number;
+  /** From a previous page with the same filters. */
+  pageToken?: string;
+}
+
+export interface ExecutionPage {
+  /**
+   * Most recently recorded first. May hold fewer than `limit` even when more follow (each call
+   * examines a bounded number of records): keep paging until `nextPageToken` is absent.
+   */
+  executions: Execution[];
+  nextPageToken?: string;
+}
+
+export interface ExecutionStatsInput extends TimeWindow {
+  promptKey?: string;
+}
+
+/** Figures over a set of executions; percentiles are exact (nearest rank); all 0 when count is 0. */
+export interface ExecutionFigures {
+  count: number;
+  errorCount: number;
+  errorRate: number;
+  latencyAvgMs: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+}
+
+/** The executions of one prompt revision. */
+export interface PromptRevisionGroup {
+  /** Absent for executions recorded without a prompt key. */
+  promptKey?: string;
+  /** Absent for executions recorded without a prompt revision. */
+  promptRevision?: number;
+}
+
+/** Totals at the top level, and the same figures per (prompt key, revision). */
+export interface ExecutionStats extends ExecutionFigures {
+  /** Ordered by prompt key, then revision. */
+  byPromptRevision: (PromptRevisionGroup & ExecutionFigures)[];
+}
+
+export type FeedbackSummaryInput = ExecutionStatsInput;
+
+export interface ScoreSummary {
+  name: string;
+  /** Automated feedback records carrying this score. */
+  count: number;
+  mean: number;
+  /** Mean of value / max, in [0, 1]. */
+  normalizedMean: number;
+}
+
+export type Rating = 1 | 2 | 3 | 4 | 5;
+
+export interface FeedbackFigures {
+  /** Executions in the window, with or without feedback. */
+  executions: number;
+  /** Executions with user feedback. */
+  feedbackCount: number;
+  ratedCount: number;
+  ratingCounts: Record<Rating, number>;
+  /** 0 when nothing is rated. */
+  ratingMean: number;
+  correctionsCount: number;
+  /** Executions with automated feedback. */
+  automatedCount: number;
+  /** By name, sorted by name. */
+  scores: ScoreSummary[];
+}
+
+/** Totals at the top level, and the same figures per (prompt key, revision). */
+export interface FeedbackSummary extends FeedbackFigures {
+  byPromptRevision: (PromptRevisionGroup & FeedbackFigures)[];
+}
+
+export interface ExportInput extends TimeWindow {
+  /** 1..5: only executions whose user rating is at least this. */
+  minRating?: number;
+  /** Only executions whose user feedback carries corrections. */
+  hasCorrections?: boolean;
+  promptKey?: string;
+}
+
+/** The guide's fabric, in TypeScript idiom. */
+export interface Fabric {
+  setContext(input: SetContextInput, options?: CallOptions): Promise<Context>;
+  /** The context, or null when there is none (or it expired). */
+  getContext(ref: ContextRef, options?: CallOptions): Promise<Context | null>;
+  deleteContext(input: DeleteContextInput, options?: CallOptions): Promise<DeleteResult>;
+  query(input: QueryInput, options?: CallOptions): Promise<QueryPage>;
+  batch(operations: BatchOperation[], options?: CallOptions): Promise<BatchResult>;
+  pipeline(): Pipeline;
+  stats(options?: CallOptions): Promise<FabricStats>;
+  /** Contexts stored, in one scope or in all. */
+  countContexts(scope?: Scope, options?: CallOptions): Promise<number>;
+  getMemoryUsage(options?: CallOptions): Promise<number>;
+  getHitRate(options?: CallOptions): Promise<number>;
+  getAvgLatency(options?: CallOptions): Promise<number>;
+  cleanup(input: CleanupInput, options?: CallOptions): Promise<CleanupResult>;
+
+  watch(input: WatchInput): AsyncIterable<WatchMessage>;
+
+  search(input: SearchInput, options?: CallOptions): Promise<SearchResult[]>;
+  /** Re-embeds every context of the indexed scopes, yielding progress. */
+  reindex(options?: CallOptions): AsyncIterable<ReindexProgress>;
+  searchStatus(options?: CallOptions): Promise<SearchStatus>;
+
+  /** Records an execution (EXECUTION/`execution:{id}`) and returns it as stored, id and times filled in. */
+  recordExecution(input: ExecutionInput, options?: CallOptions): Promise<Execution>;
+  /** Records user or automated feedback; NOT_FOUND for an unknown execution (unless the server allows it). */
+  recordFeedback(input: FeedbackInput, options?: CallOptions): Promise<Feedback>;
+  /** The execution with its feedback, or null when there is none (like `getContext`). */
+  getExecution(id: string, options?: CallOptions): Promise<ExecutionWithFeedback | null>;
+  /** Most recently recorded first, filtered, paged. */
+  listExecutions(input?: ListExecutionsInput, options?: CallOptions): Promise<ExecutionPage>;
+  /** Count, error rate and latency percentiles over a window, in total and by prompt revision. */
+  executionStats(input?: ExecutionStatsInput, options?: CallOptions): Promise<ExecutionStats>;
+  /** Rating distribution and mean, automated score means over a window, in total and by prompt revision. */
+  feedbackSummary(input?: FeedbackSummaryInput, options?: CallOptions): Promise<FeedbackSummary>;
+  /** Executions joined with their feedback, streamed; filter by window, rating, corrections. */
+  exportTrainingData(input?: ExportInput, options?: CallOptions): AsyncIterable<ExecutionWithFeedback>;
+
+  close(): Promise<void>;
+}

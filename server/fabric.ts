@@ -1,0 +1,64 @@
+import type { Fabric } from "@cache-fabric/client/api";
+import type { Store } from "./store/types.js";
+import { createContextOps } from "./contexts/context-ops.js";
+import { createLatencyMeter, type LatencyMeter } from "./contexts/latency.js";
+import { createWatchOps, type WatchOptions } from "./watch/watch-ops.js";
+import { createSearchOps, type SearchOptions } from "./search/search-ops.js";
+import { createExecutionOps, type ExecutionOptions } from "./executions/execution-ops.js";
+
+export interface FabricOptions {
+  store: Store;
+  /** Largest value accepted, as JSON bytes. Default 1 MiB. */
+  maxValueBytes?: number;
+  watch?: WatchOptions;
+  /** Semantic search (an embedder and a vector index); absent: search is off and answers UNIMPLEMENTED. */
+  search?: SearchOptions;
+  executions?: ExecutionOptions;
+}
+
+/** The in-process fabric with the hooks the server needs besides the public API. */
+export interface FabricCore extends Fabric {
+  readonly store: Store;
+  readonly latency: LatencyMeter;
+}
+
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+
+/**
+ * The in-process fabric: the guide's API over a Store, with no transport. The gRPC server wraps one;
+ * tests and embedded users call it directly. Each area (contexts, watch, search, executions) is its
+ * own module; this function only wires them together and owns their lifecycle.
+ *
+ * @example
+ * const fabric = createFabric({ store: createMemoryStore() });
+ * await fabric.setContext({ key: "router:main:system_message", value: "You are a helpful assistant" });
+ */
+export function createFabric(options: FabricOptions): FabricCore {
+  const { store } = options;
+  const latency = createLatencyMeter();
+  const contextOps = createContextOps({
+    store,
+    latency,
+    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+  });
+  const watchOps = createWatchOps({ store, options: options.watch ?? {} });
+  const searchOps = createSearchOps({ store, contextOps, options: options.search });
+  const executionOps = createExecutionOps({ store, contextOps, options: options.executions ?? {} });
+  let closed: Promise<void> | undefined;
+  return {
+    store,
+    latency,
+    ...contextOps,
+    ...watchOps,
+    ...searchOps,
+    ...executionOps,
+    close() {
+      closed ??= (async () => {
+        await watchOps.closeWatch();
+        await searchOps.closeSearch();
+        await store.close();
+      })();
+      return closed;
+    },
+  };
+}

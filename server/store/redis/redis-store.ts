@@ -1,0 +1,408 @@
+import { Cluster } from "ioredis";
+import { SCOPES, type Context, type Scope } from "@cache-fabric/client/api";
+import { FabricError } from "@cache-fabric/client/api";
+import type { Glob } from "../../contexts/glob.js";
+import { defaultRedisSettings, type RedisSettings } from "./settings.js";
+import { decodeChange, type StreamEntry } from "./change-stream.js";
+import { ChangeReader } from "./change-reader.js";
+import { connect, waitUntilReady, type RedisClient } from "./connection.js";
+import { redisCall, toFabricError } from "./errors.js";
+import { DUE_SCRIPT, EXPIRE_SCRIPT } from "./expire-script.js";
+import { ExpirySweeper } from "./expiry-sweeper.js";
+import { HitCounter } from "./hit-counter.js";
+import { keyLayout, scopeNumber, type KeyLayout } from "./keys.js";
+import { PREFIX_SCRIPT, runQuery } from "./query.js";
+import { CHANGES_SCRIPT, FETCH_SCRIPT } from "./read-scripts.js";
+import { contextFromFields, contextFromHeader, contextFromRecord, encodeBody, FIELD_COUNT } from "./records.js";
+import { WRITE_SCRIPT } from "./write-script.js";
+import type {
+  ChangeEvent, ChangeListener, ChangesOutcome, QueryOutcome, Store, WriteOp, WriteOutcome, WriteResult,
+} from "../types.js";
+
+export type LogFn = (level: "info" | "warn" | "error", msg: string) => void;
+
+export interface RedisStoreOptions {
+  /** Connection and behaviour settings (redis-settings.ts); missing ones take their defaults. */
+  settings?: Partial<RedisSettings>;
+  /** Changes kept in the stream for watch resumption (XADD MAXLEN). Default 10,000. */
+  historySize?: number;
+  /** Above this many keys sharing a pattern's literal prefix, a query walks the revision index. Default 4,096. */
+  prefixScanLimit?: number;
+  /** How often this server adds its hit/miss counts to Redis. Default 1,000 ms. */
+  hitFlushMs?: number;
+  /** How long one XREAD of the change reader blocks. Default 5,000 ms. */
+  changeBlockMs?: number;
+  /**
+   * How long after its expiry a context's data key is kept by Redis itself (PEXPIREAT), so that the
+   * sweeper still finds the context to report it; the Redis expiry only matters when no fabric
+   * server sweeps. Default 60,000 ms.
+   */
+  backstopGraceMs?: number;
+  /** Stop reconnecting after this many attempts (tests; production retries forever). */
+  retryLimit?: number;
+  /** Where connection and background-task events go. Default: JSON lines on stdout, like the server. */
+  log?: LogFn;
+}
+
+/** The Redis store, plus a hook to run the expiry sweep at once (tests, tools). */
+export interface RedisStore extends Store {
+  readonly kind: "redis";
+  readonly keys: KeyLayout;
+  /** Expires everything due now instead of waiting for the next sweep. */
+  sweepNow(): Promise<void>;
+}
+
+/** The scripts as ioredis commands (defineCommand): EVALSHA, falling back to EVAL once per connection. */
+interface ScriptCommands {
+  cfWrite(numKeys: number, ...args: (string | number)[]): Promise<unknown[]>;
+  cfExpire(numKeys: number, ...args: (string | number)[]): Promise<[number, number]>;
+  cfDue(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
+  cfFetch(numKeys: number, ...args: (string | number)[]): Promise<(string | number | null)[]>;
+  cfChanges(numKeys: number, ...args: (string | number)[]): Promise<[number, number, StreamEntry[]]>;
+  cfPrefix(numKeys: number, ...args: (string | number | Buffer)[]): Promise<[number, number, ...string[]]>;
+}
+
+type Client = RedisClient & ScriptCommands;
+
+const SCRIPTS: Record<keyof ScriptCommands, string> = {
+  cfWrite: WRITE_SCRIPT,
+  cfExpire: EXPIRE_SCRIPT,
+  cfDue: DUE_SCRIPT,
+  cfFetch: FETCH_SCRIPT,
+  cfChanges: CHANGES_SCRIPT,
+  cfPrefix: PREFIX_SCRIPT,
+};
+
+/** Deletes per cleanup write: each is one script run, so this bounds how long Redis is kept busy. */
+const CLEANUP_BATCH = 1000;
+
+/**
+ * The production store: contexts in Redis, shared by any number of fabric servers, surviving their
+ * restarts (and Redis restarts, as far as Redis persistence is configured: see README).
+ *
+ * Every change runs in one Lua script (write-script.ts, expire-script.ts) that checks, applies,
+ * bumps the store revision, updates the indexes and appends the change to a Redis Stream, so there
+ * is never half a write and every server sees every change in the same order: `changesSince` reads
+ * the stream's history, `subscribe` follows it live (change-reader.ts). Key layout: keys.ts.
+ *
+ * Requires Redis >= 7.0 (script shebangs; checked at startup). Connects at once and waits up to the
+ * connect timeout for Redis; after that, an outage makes calls fail with UNAVAILABLE within the
+ * command timeout while the connection heals in the background.
+ */
+export async function createRedisStore(options: RedisStoreOptions = {}): Promise<RedisStore> {
+  const settings: RedisSettings = { ...defaultRedisSettings(), ...stripUndefined(options.settings ?? {}) };
+  const log = options.log ?? jsonLog;
+  let closed = false;
+  const quietLog: LogFn = (level, msg) => {
+    if (!closed) log(level, msg);
+  };
+  const blockMs = options.changeBlockMs ?? 5000;
+  const client = connect(settings, { name: "cache-fabric", retryLimit: options.retryLimit, log: quietLog }) as Client;
+  const readerClient = connect(settings, {
+    name: "cache-fabric-changes",
+    commandTimeoutMs: blockMs + settings.redisCommandTimeoutMs,
+    retryLimit: options.retryLimit,
+    log: quietLog,
+  });
+  for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { lua });
+  try {
+    await Promise.all([
+      waitUntilReady(client, settings.redisConnectTimeoutMs),
+      waitUntilReady(readerClient, settings.redisConnectTimeoutMs),
+    ]);
+    const version = /^redis_version:(\d+)\.(\d+)/m.exec(await redisCall(() => client.info("server")));
+    if (version && Number(version[1]) < 7) {
+      throw new FabricError("FAILED_PRECONDITION", `the Redis store needs Redis 7.0 or later (found ${version[1]}.${version[2]})`);
+    }
+    const keys = keyLayout(settings.redisKeyPrefix);
+    const revision = Number((await redisCall(() => client.hget(keys.meta, "rev"))) ?? 0);
+    return new RedisStoreImpl(client, readerClient, keys, settings, options, revision, quietLog, () => (closed = true));
+  } catch (e) {
+    client.disconnect();
+    readerClient.disconnect();
+    throw e;
+  }
+}
+
+class RedisStoreImpl implements RedisStore {
+  readonly kind = "redis" as const;
+  private readonly historySize: number;
+  private readonly graceMs: number;
+  private readonly prefixScanLimit: number;
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly hits: HitCounter;
+  private readonly reader: ChangeReader;
+  private readonly sweeper: ExpirySweeper;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: Client,
+    readerClient: RedisClient,
+    readonly keys: KeyLayout,
+    settings: RedisSettings,
+    options: RedisStoreOptions,
+    revision: number,
+    private readonly log: LogFn,
+    private readonly markClosed: () => void,
+  ) {
+    this.historySize = options.historySize ?? 10_000;
+    this.graceMs = options.backstopGraceMs ?? 60_000;
+    this.prefixScanLimit = options.prefixScanLimit ?? 4096;
+    this.hits = new HitCounter(client, keys.meta, options.hitFlushMs ?? 1000);
+    this.reader = new ChangeReader({
+      client: readerClient,
+      streamKey: keys.changes,
+      metaKey: keys.meta,
+      afterRevision: revision,
+      blockMs: options.changeBlockMs ?? 5000,
+      retryMinDelayMs: settings.redisRetryMinDelayMs,
+      retryMaxDelayMs: settings.redisRetryMaxDelayMs,
+      deliver: (events) => this.publish(events),
+      wanted: () => this.listeners.size > 0,
+      log,
+    });
+    this.sweeper = new ExpirySweeper({
+      keys,
+      intervalMs: settings.redisSweepIntervalMs,
+      log,
+      scripts: {
+        due: (limit) => client.cfDue(2, keys.meta, keys.expiry, limit),
+        expire: async (candidates) => {
+          const args: (string | number)[] = [this.historySize, candidates.length];
+          for (const c of candidates) args.push(scopeNumber(c.scope), c.scope, c.key);
+          const [, expired] = await client.cfExpire(
+            this.fixedKeys().length + candidates.length,
+            ...this.fixedKeys(),
+            ...candidates.map((c) => keys.data(c.scope, c.key)),
+            ...args,
+          );
+          return expired;
+        },
+      },
+    });
+  }
+
+  async get(scope: Scope, key: string): Promise<Context | null> {
+    this.open();
+    const { contexts } = await this.fetch(scope, [key]);
+    this.hits.record(contexts[0] !== null);
+    return contexts[0];
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<WriteOutcome> {
+    this.open();
+    return this.runWrite(ops);
+  }
+
+  async query(scope: Scope, glob: Glob, options: { limit: number; beforeRevision?: number }): Promise<QueryOutcome> {
+    this.open();
+    return runQuery(
+      {
+        client: this.client,
+        keys: this.keys,
+        prefixScanLimit: this.prefixScanLimit,
+        fetch: (s, keys) => this.fetch(s, keys),
+        prefix: (s, min, max, limit) =>
+          redisCall(() => this.client.cfPrefix(3, this.keys.meta, this.keys.byName(s), this.keys.byRevision(s), min, max, limit)),
+      },
+      scope,
+      glob,
+      options,
+    );
+  }
+
+  /**
+   * Deletes, through the write script (a DELETE change each), the contexts last updated before
+   * `before`, found by the updatedAt index. Runs in batches of CLEANUP_BATCH, each atomic; a context
+   * rewritten after it was listed is left alone (the script re-checks updatedAt). The cutoff is
+   * capped at Redis' time when cleanup starts, so contexts written while it runs are not its concern
+   * and it always ends.
+   */
+  async cleanup(options: { before: Date; scope?: Scope; glob?: Glob }): Promise<{ deleted: number; revision: number }> {
+    this.open();
+    const [seconds, micros] = await redisCall(() => this.client.time());
+    const startMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const cutoff = Math.min(options.before.getTime(), startMs + 1);
+    let deleted = 0;
+    let revision: number | undefined;
+    for (const scope of options.scope ? [options.scope] : SCOPES) {
+      const index = this.keys.byUpdate(scope);
+      // Entries before `offset` in the index were seen and stay (another pattern, or rewritten).
+      let offset = 0;
+      for (;;) {
+        const page = await redisCall(() => this.client.zrangebyscore(index, "-inf", `(${cutoff}`, "LIMIT", offset, CLEANUP_BATCH));
+        const matched = options.glob ? page.filter((k) => options.glob!.matches(k)) : page;
+        if (matched.length > 0) {
+          const outcome = await this.runWrite(matched.map((key) => ({ op: "delete", scope, key })), cutoff);
+          revision = outcome.revision;
+          deleted += outcome.results.filter((r) => r.op === "delete" && r.deleted).length;
+        }
+        if (page.length < CLEANUP_BATCH) break;
+        // What is still listed below the cutoff stays listed: step over it.
+        const scores = matched.length > 0 ? await redisCall(() => this.client.zmscore(index, ...page)) : page.map(() => "0");
+        offset += scores.filter((s) => s !== null && Number(s) < cutoff).length;
+      }
+    }
+    return { deleted, revision: revision ?? (await this.revision()) };
+  }
+
+  /** ZCARD of each scope's revision index, after expiring what is due (an expired context is not counted). */
+  async counts(): Promise<Record<Scope, number>> {
+    this.open();
+    await this.sweeper.sweepNow();
+    const results = await redisCall(async () => {
+      const pipeline = this.client.pipeline();
+      for (const s of SCOPES) pipeline.zcard(this.keys.byRevision(s));
+      return (await pipeline.exec()) ?? [];
+    });
+    return Object.fromEntries(
+      SCOPES.map((s, i) => {
+        const [err, n] = results[i] ?? [new Error("no reply")];
+        if (err) throw toFabricError(err);
+        return [s, Number(n)];
+      }),
+    ) as Record<Scope, number>;
+  }
+
+  /**
+   * Redis' own used_memory: of the whole Redis instance, not only this fabric's keys (Redis cannot
+   * tell them apart cheaply). In Cluster, of the master that holds this fabric's slot.
+   */
+  async memoryUsage(): Promise<number> {
+    this.open();
+    const info = await redisCall(async () => {
+      if (!(this.client instanceof Cluster)) return this.client.info("memory");
+      const slot = Number(await this.client.cluster("KEYSLOT", this.keys.meta));
+      const owner = this.client.slots[slot]?.[0];
+      const node = this.client.nodes("master").find((n) => `${n.options.host}:${n.options.port}` === owner);
+      if (!node) throw new Error(`no master known for slot ${slot}`);
+      return node.info("memory");
+    });
+    const m = /^used_memory:(\d+)/m.exec(info);
+    return m ? Number(m[1]) : 0;
+  }
+
+  async hitStats(): Promise<{ hits: number; misses: number }> {
+    this.open();
+    return this.hits.totals();
+  }
+
+  async revision(): Promise<number> {
+    this.open();
+    return Number((await redisCall(() => this.client.hget(this.keys.meta, "rev"))) ?? 0);
+  }
+
+  async changesSince(afterRevision: number, limit: number): Promise<ChangesOutcome> {
+    this.open();
+    const [revision, compact, entries] = await redisCall(() =>
+      this.client.cfChanges(2, this.keys.meta, this.keys.changes, afterRevision, limit),
+    );
+    if (compact >= 0) return { events: [], compactRevision: compact, revision };
+    return { events: entries.map(decodeChange), revision };
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  sweepNow(): Promise<void> {
+    this.open();
+    return this.sweeper.sweepNow();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.markClosed();
+      this.listeners.clear();
+      await this.sweeper.close();
+      await this.hits.close();
+      await this.reader.close();
+      await this.client.quit().catch(() => this.client.disconnect());
+    })();
+    return this.closing;
+  }
+
+  // ---- internals ----
+
+  private open(): void {
+    if (this.closing) throw new FabricError("UNAVAILABLE", "store is closed");
+  }
+
+  private fixedKeys(): string[] {
+    return [this.keys.meta, this.keys.changes, this.keys.expiry, ...this.keys.indexKeys];
+  }
+
+  /** Live contexts at `keys` of `scope` (null where absent or expired) and the store revision. */
+  private async fetch(scope: Scope, keys: readonly string[]): Promise<{ revision: number; contexts: (Context | null)[] }> {
+    const reply = await redisCall(() =>
+      this.client.cfFetch(1 + keys.length, this.keys.meta, ...keys.map((k) => this.keys.data(scope, k))),
+    );
+    return {
+      revision: Number(reply[0]),
+      contexts: keys.map((k, i) => contextFromFields(scope, k, reply as (string | null)[], 1 + i * FIELD_COUNT)),
+    };
+  }
+
+  /**
+   * Runs the write script over `ops` (write-script.ts). `olderThan` (cleanup) makes each delete
+   * conditional on the context's updatedAt being before it.
+   */
+  private async runWrite(ops: readonly WriteOp[], olderThan?: number): Promise<WriteOutcome> {
+    const fixed = this.fixedKeys();
+    const args: (string | number)[] = [this.historySize, this.graceMs, ops.length];
+    for (const op of ops) {
+      const set = op.op === "set";
+      args.push(
+        set ? "s" : "d",
+        scopeNumber(op.scope),
+        op.scope,
+        op.key,
+        set ? encodeBody(op.value, op.metadata) : "",
+        set && op.ttlMs !== undefined ? op.ttlMs : "",
+        op.ifRevision ?? "",
+        olderThan ?? "",
+      );
+    }
+    const reply = await redisCall(() =>
+      this.client.cfWrite(fixed.length + ops.length, ...fixed, ...ops.map((op) => this.keys.data(op.scope, op.key)), ...args),
+    );
+    if (reply[0] === 1) throw preconditionFailed(ops, Number(reply[1]), Number(reply[2]));
+    const results: WriteResult[] = ops.map((op, i) => {
+      const revision = Number(reply[2 + 2 * i]);
+      const payload = String(reply[3 + 2 * i]);
+      if (op.op === "set") return { op: "set", context: contextFromHeader(op.scope, op.key, JSON.parse(payload), op.value, op.metadata) };
+      if (payload === "") return { op: "delete", deleted: false, revision };
+      return { op: "delete", deleted: true, previous: contextFromRecord(op.scope, op.key, payload), revision };
+    });
+    return { results, revision: Number(reply[1]) };
+  }
+
+  private publish(events: ChangeEvent[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(events);
+      } catch (e) {
+        this.log("error", `change listener threw: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+/** The same message as the memory store, so callers see one behaviour whatever the store. */
+function preconditionFailed(ops: readonly WriteOp[], index: number, current: number): FabricError {
+  const op = ops[index];
+  const where = ops.length > 1 ? `operations[${index}].if_revision` : "if_revision";
+  return new FabricError(
+    "FAILED_PRECONDITION",
+    `${where}: expected revision ${op.ifRevision} but ${op.scope}/${op.key} is ${current === 0 ? "absent" : `at revision ${current}`}`,
+  );
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function jsonLog(level: string, msg: string): void {
+  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level, msg: `redis store: ${msg}` }) + "\n");
+}
