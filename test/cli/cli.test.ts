@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { runCli } from "@cache-fabric/client/cli";
+import clientPackage from "../../client/package.json";
+import { COMMANDS } from "../../client/src/cli/commands/index.js";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { createTestPki, type TestPki } from "../support/certs.js";
 import { testSearch } from "../support/hash-embedder.js";
@@ -38,6 +40,18 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
+/** A stdout that hands each write to `take` (accumulated). */
+function sinkTo(take: (all: string) => void): Writable {
+  let all = "";
+  return new Writable({
+    write(chunk, _e, done) {
+      all += String(chunk);
+      take(all);
+      done();
+    },
+  });
+}
+
 /** Runs the CLI against the test server; returns its exit code and standard output. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; lines: unknown[] }> {
   let out = "";
@@ -62,16 +76,95 @@ test("set a prompt, get it back, delete it (exit 3 when there is nothing to dele
   expect((await cli("delete", "router:main:system_message")).code).toBe(3);
 });
 
-test("set --json stores JSON; bad JSON, unknown flags and bad scopes fail with exit 1 and a message naming them", async () => {
+test("set --json stores JSON; bad JSON, unknown flags and bad scopes are usage errors: exit 2, one line naming them, nothing sent", async () => {
   const set = await cli("set", "user:alice:prefs", "--json", '{"theme":"dark","n":[1,2]}', "--scope", "user", "--ttl", "3600");
   expect(JSON.parse(set.out)).toMatchObject({ scope: "USER", value: { theme: "dark", n: [1, 2] } });
   expect(JSON.parse(set.out).expiresAt).toBeDefined();
-  expect((await cli("set", "k", "--json", "{nope")).code).toBe(1);
-  expect(stderr).toMatch(/INVALID_ARGUMENT: --json: is not JSON/);
-  expect((await cli("set", "k", "v", "--colour", "red")).code).toBe(1);
-  expect(stderr).toMatch(/--colour: unknown flag/);
-  expect((await cli("query", "--scope", "nowhere")).code).toBe(1);
-  expect(stderr).toMatch(/--scope: must be one of GLOBAL, EXECUTION, FEEDBACK, USER/);
+  const before = (await t.fabric.stats()).revision;
+  for (const [argv, message] of [
+    [["set", "k", "--json", "{nope"], /^cache-fabric set: --json: is not JSON/],
+    [["set", "k", "v", "--colour", "red"], /^cache-fabric set: --colour: unknown flag/],
+    [["get", "k", "--scpoe", "USER"], /^cache-fabric get: --scpoe: unknown flag \(did you mean --scope\?\)/],
+    [["query", "--scope", "nowhere"], /^cache-fabric query: --scope: must be one of GLOBAL, EXECUTION, FEEDBACK, USER/],
+    [["query", "--limit"], /^cache-fabric query: --limit: needs a value/],
+    [["query", "--limit", "0"], /^cache-fabric query: --limit: must be an integer from 1 to 1000/],
+    [["get"], /^cache-fabric get: key: is required/],
+    [["get", "a", "b"], /^cache-fabric get: unexpected argument "b"/],
+    [["delete", "k", "-x"], /^cache-fabric delete: -x: unknown flag/],
+    [["stats", "--all"], /^cache-fabric stats: --all: unknown flag/],
+    [["get", "k", "-w", "yaml"], /^cache-fabric get: --output: must be json or raw/],
+    [["watch", "--key", "a", "--prefix", "b"], /^cache-fabric watch: --prefix: give at most one of --key, --prefix, --pattern/],
+  ] as const) {
+    stderr = "";
+    const res = await cli(...argv);
+    expect({ argv, code: res.code, out: res.out }).toEqual({ argv, code: 2, out: "" });
+    expect(stderr).toMatch(message);
+    // One line, no usage text: the log of a script stays readable.
+    expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(stderr).not.toMatch(/usage:/);
+  }
+  expect((await t.fabric.stats()).revision).toBe(before);
+});
+
+test("scopes in any case, everywhere", async () => {
+  await cli("set", "user:dora:note", "hello", "--scope", "User");
+  expect(JSON.parse((await cli("get", "user:dora:note", "--scope", "user")).out)).toMatchObject({ scope: "USER", value: "hello" });
+  expect((await cli("query", "user:dora:*", "--scope", "uSeR")).lines).toHaveLength(1);
+  expect((await cli("delete", "user:dora:note", "--scope", "user")).code).toBe(0);
+  expect((await cli("get", "user:dora:note", "--scope", "USER")).code).toBe(3);
+});
+
+test("-w raw prints bare values for shell pipes; --output json is the default", async () => {
+  const set = await cli("set", "raw:prompt", "You are terse", "-w", "raw");
+  expect(set.out).toMatch(/^\d+\n$/);
+  expect((await cli("get", "raw:prompt", "--output", "raw")).out).toBe("You are terse\n");
+  await cli("set", "raw:json", "--json", '{"a":[1,2]}');
+  expect((await cli("get", "raw:json", "-w", "raw")).out).toBe('{"a":[1,2]}\n');
+  expect((await cli("query", "raw:*", "-w", "raw")).out).toBe("raw:json\nraw:prompt\n");
+  expect((await cli("delete", "raw:json", "-w", "raw")).out).toBe("1\n");
+  const missing = await cli("get", "raw:json", "-w", "raw");
+  expect(missing).toMatchObject({ code: 3, out: "" });
+  expect(JSON.parse((await cli("get", "raw:prompt", "-w", "json")).out).value).toBe("You are terse");
+  expect((await cli("stats", "-w", "raw")).out).toMatch(/^GLOBAL\t\d+\n(.*\n)*revision\t\d+\n$/);
+});
+
+test("-- ends the flags: a value that looks like a flag is stored as it is", async () => {
+  let out = "";
+  const code = await runCli(["set", "dash:value", "--address", t.address, "--token", TOKEN, "--", "--not-a-flag"], sinkTo((s) => (out = s)));
+  expect(code).toBe(0);
+  expect(JSON.parse(out).value).toBe("--not-a-flag");
+});
+
+test("--help per command, help, --version: stdout, exit 0, nothing sent", async () => {
+  const help = await cli("get", "--help");
+  expect(help.code).toBe(0);
+  expect(help.out).toMatch(/^usage: cache-fabric get <key> \[--scope S\]/);
+  expect(help.out).toMatch(/--scope SCOPE +GLOBAL \(default\), EXECUTION, FEEDBACK or USER, any case/);
+  expect(help.out).toMatch(/--output json\|raw/);
+  expect((await cli("watch", "-h")).out).toMatch(/--count N +stop after N events/);
+  const all = await runCli(["help"], sinkTo((s) => (help.out = s)));
+  expect(all).toBe(0);
+  for (const name of Object.keys(COMMANDS)) expect(help.out).toContain(`  ${name} `);
+  expect(help.out).toMatch(/exit codes: 0 ok, 1 error, 2 usage, 3 nothing found/);
+  let version = "";
+  expect(await runCli(["--version"], sinkTo((s) => (version = s)))).toBe(0);
+  expect(version).toBe(`cache-fabric ${clientPackage.version}\n`);
+});
+
+test("no command, or an unknown one: exit 2", async () => {
+  expect(await runCli([], sinkTo(() => undefined))).toBe(2);
+  expect(stderr).toMatch(/^usage: cache-fabric <command>/);
+  stderr = "";
+  expect(await runCli(["gte", "k"], sinkTo(() => undefined))).toBe(2);
+  expect(stderr).toBe('cache-fabric: unknown command "gte" (cache-fabric --help lists them)\n');
+});
+
+test("no server there: exit 1, one line with the code", async () => {
+  stderr = "";
+  const code = await runCli(["get", "k", "--address", "127.0.0.1:1", "--timeout-ms", "2000"], sinkTo(() => undefined));
+  expect(code).toBe(1);
+  expect(stderr).toMatch(/^cache-fabric get: UNAVAILABLE: /);
+  expect(stderr.trimEnd().split("\n")).toHaveLength(1);
 });
 
 test("query prints JSON lines newest first; one page by default, every page with --all", async () => {
@@ -79,7 +172,7 @@ test("query prints JSON lines newest first; one page by default, every page with
   const first = await cli("query", "page:*", "--limit", "2");
   expect(first.lines.map((c) => (c as { key: string }).key)).toEqual(["page:4", "page:3"]);
   expect(stderr).toMatch(/more: --page-token \S+ \(or --all\)/);
-  const all = await cli("query", "--all", "page:*", "--limit", "2"); // --all before the pattern works too
+  const all = await cli("query", "--all", "page:*", "--limit", "2"); // a boolean flag never takes the next word
   expect(all.lines.map((c) => (c as { key: string }).key)).toEqual(["page:4", "page:3", "page:2", "page:1", "page:0"]);
   expect((await cli("query", "nothing:*")).code).toBe(3);
 });
@@ -186,7 +279,7 @@ describe("over mutual TLS", () => {
     expect(stderr).toMatch(/UNAVAILABLE/);
   });
 
-  test("a certificate without its key is a usage error", async () => {
+  test("a certificate without its key is a usage error (exit 2)", async () => {
     expect((await run("get", "k", "--tls-ca", pki.caCert, "--tls-cert", pki.clientCert)).code).toBe(2);
     expect(stderr).toMatch(/both cert and key/);
   });

@@ -427,8 +427,8 @@ export function describeExecutions(name: string, factory: StoreFactory): void {
           expect(lines.map((l) => l.execution.id)).toEqual(expected((i) => (ratingOf(i) ?? 0) >= 4 && i >= 10));
           expect(lines[0].execution).toEqual(JSON.parse(JSON.stringify(recorded[Number(lines[0].execution.id.slice(1))])));
           expect(existsSync(`${out}.partial`)).toBe(false);
-          expect(await runCli(["export", "--address", t.server.address, "--min-rating", "7"])).toBe(1);
-          expect(await runCli(["export", "--address", t.server.address, "--mn-rating", "3"])).toBe(1);
+          expect(await runCli(["export", "--address", t.server.address, "--min-rating", "7"])).toBe(2);
+          expect(await runCli(["export", "--address", t.server.address, "--mn-rating", "3"])).toBe(2);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -1,79 +1,146 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { FabricError } from "../api/errors.js";
 import { tlsCredentialsFromFiles } from "../remote/credentials.js";
 import { FabricClient } from "../remote/fabric-client.js";
-import { FabricError } from "../api/errors.js";
+import { parseArgs } from "./args.js";
+import { type Command, EXIT, type FlagSpec, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
-export type { CliContext, Command } from "./command.js";
+import { intFlag } from "./flag-values.js";
+import { createPrinter, outputFormat, type Printer } from "./output.js";
+export type { CliContext, Command, FlagSpec } from "./command.js";
+export { EXIT, UsageError } from "./command.js";
+export { parseArgs } from "./args.js";
+
+/** Flags every command takes: where the fabric is, how to reach it, how to print. */
+export const COMMON_FLAGS: Record<string, FlagSpec> = {
+  address: { kind: "string", help: "HOST:PORT  the fabric (env FABRIC_ADDRESS; default 127.0.0.1:50051)" },
+  token: { kind: "string", help: "TOKEN  bearer token (env FABRIC_TOKEN)" },
+  "timeout-ms": { kind: "string", help: "MS  deadline of each call (default 30000)" },
+  "tls-ca": { kind: "string", help: "FILE  PEM of the CA that signed the server's certificate (alone: TLS)" },
+  "tls-cert": { kind: "string", help: "FILE  client certificate, with --tls-key (mutual TLS)" },
+  "tls-key": { kind: "string", help: "FILE  client private key" },
+  output: { kind: "string", help: "json|raw  (-w) json documents and JSON lines (default), or bare values" },
+  help: { kind: "boolean", help: "(-h) this help" },
+};
+
+const CONNECTION = ["address", "token", "timeout-ms", "tls-ca", "tls-cert", "tls-key", "output", "help"];
 
 /**
- * `cache-fabric <command> [args] [--flags]`: the operator and developer CLI. Every command talks to a
- * running fabric over gRPC, through the same FabricClient agents use. Connection flags:
- * `--address` (env FABRIC_ADDRESS, default 127.0.0.1:50051), `--token` (env FABRIC_TOKEN),
- * `--timeout-ms` (default 30000), and for TLS `--tls-ca` (PEM of the CA that signed the server's
- * certificate; alone: TLS) with `--tls-cert` and `--tls-key` (mutual TLS). Connection flags are
- * taken out before the command sees its flags.
+ * `cache-fabric <command> [args] [flags]`: the operator and developer CLI, following etcdctl and
+ * redis-cli: every command talks to a running fabric through the same FabricClient agents use;
+ * unknown flags are refused; errors are one line on stderr; exit codes are 0 ok, 1 error (the
+ * server's answer or no server), 2 usage (nothing was sent), 3 nothing found.
  */
-export function parseArgs(argv: readonly string[]): { args: string[]; flags: Map<string, string> } {
-  const args: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags.set(a.slice(2), argv[++i]);
-      else flags.set(a.slice(2), "true");
-    } else args.push(a);
-  }
-  return { args, flags };
-}
-
 export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "help" || name === "--help" || !COMMANDS[name]) {
-    const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
-    process.stderr.write(`usage: cache-fabric <command> [args] [--address host:port] [--token T] [--tls-ca ca.pem [--tls-cert cert.pem --tls-key key.pem]]\n\n${lines.join("\n")}\n`);
-    return name && name !== "help" && name !== "--help" ? 2 : 0;
+  if (name === undefined) {
+    process.stderr.write(overview());
+    return EXIT.usage;
   }
-  const { args, flags } = parseArgs(rest);
-  const command = COMMANDS[name];
-  const connection = takeConnectionFlags(flags);
+  if (name === "help" || name === "--help" || name === "-h") {
+    const topic = rest[0];
+    if (topic === undefined) return print(out, overview());
+    if (!COMMANDS[topic]) return fail("help", `unknown command "${topic}" (cache-fabric --help lists them)`, EXIT.usage);
+    return print(out, commandHelp(topic, COMMANDS[topic]));
+  }
+  if (name === "--version" || name === "-v" || name === "version") return print(out, `cache-fabric ${version()}\n`);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) return fail("cache-fabric", `unknown command "${name}" (cache-fabric --help lists them)`, EXIT.usage, "");
+
   let client: FabricClient;
+  let args: string[];
+  let flags: Map<string, string>;
+  let printer: Printer;
   try {
-    client = new FabricClient({
-      address: connection.address ?? process.env.FABRIC_ADDRESS ?? "127.0.0.1:50051",
-      token: connection.token ?? process.env.FABRIC_TOKEN,
-      timeoutMs: Number(connection["timeout-ms"] ?? 30_000),
-      ...(connection["tls-ca"] || connection["tls-cert"] || connection["tls-key"]
-        ? { credentials: tlsCredentialsFromFiles({ ca: connection["tls-ca"], cert: connection["tls-cert"], key: connection["tls-key"] }) }
-        : {}),
-    });
+    ({ args, flags } = parseArgs(rest, { ...command.flags, ...COMMON_FLAGS }));
+    if (flags.get("help") === "true") return print(out, commandHelp(name, command));
+    printer = createPrinter(out, outputFormat(flags.get("output")));
+    const timeoutMs = intFlag(flags, "timeout-ms", 1) ?? 30_000;
+    const connection = takeCommonFlags(flags);
+    try {
+      client = new FabricClient({
+        address: connection.address ?? process.env.FABRIC_ADDRESS ?? "127.0.0.1:50051",
+        token: connection.token ?? process.env.FABRIC_TOKEN,
+        timeoutMs,
+        ...(connection["tls-ca"] || connection["tls-cert"] || connection["tls-key"]
+          ? { credentials: tlsCredentialsFromFiles({ ca: connection["tls-ca"], cert: connection["tls-cert"], key: connection["tls-key"] }) }
+          : {}),
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
   } catch (e) {
-    process.stderr.write(`cache-fabric ${name}: ${(e as Error).message}\n`);
-    return 2;
+    if (e instanceof UsageError) return fail(name, e.message, EXIT.usage);
+    throw e;
   }
   try {
-    await command.run({ client, args, flags, out });
-    // A command reports "nothing found" by setting process.exitCode (3); the bin exits with what we return.
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    return (await command.run({ client, args, flags, out, print: printer })) ?? EXIT.ok;
   } catch (e) {
+    if (e instanceof UsageError) return fail(name, e.message, EXIT.usage);
     const err = FabricError.from(e);
-    process.stderr.write(`cache-fabric ${name}: ${err.code}: ${err.message}\nusage: ${command.usage}\n`);
-    return 1;
+    return fail(name, `${err.code}: ${err.message}`, EXIT.error);
   } finally {
     await client.close();
   }
 }
 
-const CONNECTION_FLAGS = ["address", "token", "timeout-ms", "tls-ca", "tls-cert", "tls-key"] as const;
+/** One line on stderr, never the usage text (a script's log stays readable); `--help` is one flag away. */
+function fail(name: string, message: string, code: number, prefix = "cache-fabric "): number {
+  const hint = code === EXIT.usage && name !== "cache-fabric" && name !== "help" ? ` (cache-fabric ${name} --help)` : "";
+  process.stderr.write(`${prefix}${name}: ${message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
+  return code;
+}
 
-function takeConnectionFlags(flags: Map<string, string>): Partial<Record<(typeof CONNECTION_FLAGS)[number], string>> {
-  const taken: Partial<Record<(typeof CONNECTION_FLAGS)[number], string>> = {};
-  for (const f of CONNECTION_FLAGS) {
-    const v = flags.get(f);
-    if (v !== undefined) taken[f] = v;
+function print(out: NodeJS.WritableStream, text: string): number {
+  out.write(text);
+  return EXIT.ok;
+}
+
+function takeCommonFlags(flags: Map<string, string>): Partial<Record<string, string>> {
+  const taken: Partial<Record<string, string>> = {};
+  for (const f of CONNECTION) {
+    taken[f] = flags.get(f);
     flags.delete(f);
   }
   return taken;
+}
+
+function overview(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  return (
+    "usage: cache-fabric <command> [args] [flags]\n\n" +
+    `commands:\n${lines.join("\n")}\n\n` +
+    `flags of every command:\n${flagLines(COMMON_FLAGS)}\n\n` +
+    "cache-fabric <command> --help shows a command's flags; cache-fabric --version its version.\n" +
+    "exit codes: 0 ok, 1 error, 2 usage, 3 nothing found\n"
+  );
+}
+
+function commandHelp(name: string, command: Command): string {
+  const own = Object.keys(command.flags).length ? `\n\nflags:\n${flagLines(command.flags)}` : "";
+  return `usage: ${command.usage}\n\n${command.summary}${own}\n\nflags of every command:\n${flagLines(COMMON_FLAGS)}\n`;
+}
+
+function flagLines(specs: Record<string, FlagSpec>): string {
+  return Object.entries(specs)
+    .map(([flag, spec]) => {
+      const [value, ...text] = spec.kind === "string" ? spec.help.split("  ") : ["", spec.help];
+      return `  ${`--${flag}${value ? ` ${value}` : ""}`.padEnd(26)} ${text.join("  ")}`;
+    })
+    .join("\n");
+}
+
+/** This package's version, from its package.json (found upward: the source and the build sit at different depths). */
+export function version(from: string = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "@cache-fabric/client" && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return "unknown";
+  }
 }
 
 if (require.main === module) {

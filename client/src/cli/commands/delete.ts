@@ -1,16 +1,17 @@
-import { FabricError } from "../../api/errors.js";
 import type { Command } from "../command.js";
-import { checkFlags, intFlag, scopeFlag } from "../flag-values.js";
+import { EXIT } from "../command.js";
+import { intFlag, positionals, scopeFlag } from "../flag-values.js";
+import { IF_REVISION_FLAG, SCOPE_FLAG } from "./shared-flags.js";
 
-/** `cache-fabric delete <key>`: prints `{ deleted, revision }`; exits 3 when there was nothing to delete (as `get` does when nothing is found). */
+/** `cache-fabric delete <key>`: prints `{ deleted, revision }` (`-w raw`: 1 or 0); exit 3 when there was nothing to delete. */
 export const command: Command = {
-  summary: "delete a context",
-  usage: "cache-fabric delete <key> [--scope GLOBAL|EXECUTION|FEEDBACK|USER] [--if-revision N]",
-  async run({ client, args, flags, out }) {
-    checkFlags(flags, ["scope", "if-revision"]);
-    if (!args[0] || args.length > 1) throw FabricError.invalid("key", "give exactly one key");
-    const result = await client.deleteContext({ key: args[0], scope: scopeFlag(flags), ifRevision: intFlag(flags, "if-revision", 0) });
-    out.write(JSON.stringify({ deleted: result.deleted, revision: result.revision }) + "\n");
-    if (!result.deleted) process.exitCode = 3;
+  summary: "delete a context; exit 3 when there was none",
+  usage: "cache-fabric delete <key> [--scope S] [--if-revision N]",
+  flags: { scope: SCOPE_FLAG, "if-revision": IF_REVISION_FLAG },
+  async run({ client, args, flags, print }) {
+    const [key] = positionals(args, ["key"]);
+    const result = await client.deleteContext({ key, scope: scopeFlag(flags), ifRevision: intFlag(flags, "if-revision", 0) });
+    print.line({ deleted: result.deleted, revision: result.revision }, result.deleted ? "1" : "0");
+    if (!result.deleted) return EXIT.notFound;
   },
 };

@@ -4,9 +4,8 @@ import { rename, rm } from "node:fs/promises";
 import { FabricError } from "../../api/errors.js";
 import type { ExportInput } from "../../api/types.js";
 import type { CliContext, Command } from "../command.js";
+import { boolFlag, dateFlag, intFlag, positionals } from "../flag-values.js";
 import { createProgress } from "../progress.js";
-
-const FLAGS = ["out", "since", "until", "min-rating", "has-corrections", "prompt-key", "address", "token", "timeout-ms"];
 
 /**
  * `cache-fabric export`: training data as JSONL, one example per line, each the JSON of what
@@ -18,9 +17,17 @@ const FLAGS = ["out", "since", "until", "min-rating", "has-corrections", "prompt
  */
 export const command: Command = {
   summary: "write executions joined with their feedback as JSONL (training data)",
-  usage:
-    "cache-fabric export [--out file.jsonl] [--since ISO] [--until ISO] [--min-rating 1..5] [--has-corrections] [--prompt-key KEY]",
+  usage: "cache-fabric export [--out file.jsonl] [--since ISO] [--until ISO] [--min-rating 1..5] [--has-corrections] [--prompt-key KEY]",
+  flags: {
+    out: { kind: "string", help: "FILE  write here (it appears only once complete) instead of stdout" },
+    since: { kind: "string", help: "ISO  executions started at or after" },
+    until: { kind: "string", help: "ISO  executions started before" },
+    "min-rating": { kind: "string", help: "N  only executions rated at least N (1-5)" },
+    "has-corrections": { kind: "boolean", help: "only executions whose feedback has corrections" },
+    "prompt-key": { kind: "string", help: "KEY  only executions of this prompt" },
+  },
   async run(ctx) {
+    positionals(ctx.args, []);
     const input = exportInput(ctx.flags);
     const out = ctx.flags.get("out");
     const progress = createProgress("export", await expectedTotal(ctx, input));
@@ -52,32 +59,17 @@ export const command: Command = {
 };
 
 function exportInput(flags: Map<string, string>): ExportInput {
-  for (const flag of flags.keys()) if (!FLAGS.includes(flag)) throw FabricError.invalid(`--${flag}`, "unknown flag");
   const input: ExportInput = {};
-  const since = flags.get("since");
-  const until = flags.get("until");
-  if (since !== undefined) input.since = date(since, "--since");
-  if (until !== undefined) input.until = date(until, "--until");
-  const minRating = flags.get("min-rating");
-  if (minRating !== undefined) {
-    const n = Number(minRating);
-    if (!Number.isInteger(n) || n < 1 || n > 5) throw FabricError.invalid("--min-rating", "must be an integer from 1 to 5");
-    input.minRating = n;
-  }
-  const hasCorrections = flags.get("has-corrections");
-  if (hasCorrections !== undefined) {
-    if (!/^(true|false)$/.test(hasCorrections)) throw FabricError.invalid("--has-corrections", "takes no value (or true/false)");
-    input.hasCorrections = hasCorrections === "true";
-  }
+  const since = dateFlag(flags, "since");
+  const until = dateFlag(flags, "until");
+  const minRating = intFlag(flags, "min-rating", 1, 5);
+  if (since) input.since = since;
+  if (until) input.until = until;
+  if (minRating !== undefined) input.minRating = minRating;
+  if (flags.has("has-corrections")) input.hasCorrections = boolFlag(flags, "has-corrections");
   const promptKey = flags.get("prompt-key");
   if (promptKey) input.promptKey = promptKey;
   return input;
-}
-
-function date(raw: string, flag: string): Date {
-  const d = new Date(raw);
-  if (Number.isNaN(d.getTime())) throw FabricError.invalid(flag, `must be an ISO-8601 date (got "${raw}")`);
-  return d;
 }
 
 /**

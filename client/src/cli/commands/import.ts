@@ -3,8 +3,9 @@ import { parse as parseYaml } from "yaml";
 import { FabricError } from "../../api/errors.js";
 import { SCOPES, type JsonValue, type Scope, type SetContextInput } from "../../api/types.js";
 import type { Command } from "../command.js";
-import { boolFlag, checkFlags, intFlag, metadataFlag, numberFlag, scopeFlag } from "../flag-values.js";
+import { boolFlag, intFlag, metadataFlag, numberFlag, positionals, scopeFlag } from "../flag-values.js";
 import { createProgress } from "../progress.js";
+import { METADATA_FLAG, SCOPE_FLAG, TTL_FLAG } from "./shared-flags.js";
 
 /** The server's limit on operations per batch. */
 const MAX_BATCH = 10_000;
@@ -27,20 +28,22 @@ const MAX_BATCH = 10_000;
  */
 export const command: Command = {
   summary: "store prompts from a JSON/YAML manifest (map key → prompt, or a list of entries), in batches",
-  usage:
-    "cache-fabric import <manifest.json|.yaml> [--scope S] [--metadata k=v,...] [--ttl SECONDS] [--batch-size 1..10000] [--dry-run]",
+  usage: "cache-fabric import <manifest.json|.yaml> [--scope S] [--metadata k=v,...] [--ttl SECONDS] [--batch-size 1..10000] [--dry-run]",
+  flags: {
+    scope: { ...SCOPE_FLAG, help: "SCOPE  for entries that name none (default GLOBAL), any case" },
+    metadata: { ...METADATA_FLAG, help: "K=V,...  metadata for every entry (besides source=manifest)" },
+    ttl: TTL_FLAG,
+    "batch-size": { kind: "string", help: "N  contexts per atomic batch, 1-10000 (default 500)" },
+    "dry-run": { kind: "boolean", help: "check the manifest, send nothing" },
+  },
   async run({ client, args, flags, out }) {
-    checkFlags(flags, ["scope", "metadata", "ttl", "batch-size", "dry-run"]);
-    const dryRun = boolFlag(flags, "dry-run", args);
-    if (args.length !== 1) throw FabricError.invalid("manifest", "give one manifest file");
-    const entries = parseManifest(await readManifest(args[0]), {
-      scope: scopeFlag(flags),
-      metadata: { source: "manifest", ...metadataFlag(flags) },
-      ttl: numberFlag(flags, "ttl", 0),
-    });
+    const [manifest] = positionals(args, ["manifest"]);
+    const dryRun = boolFlag(flags, "dry-run");
+    const defaults = { scope: scopeFlag(flags), metadata: { source: "manifest", ...metadataFlag(flags) }, ttl: numberFlag(flags, "ttl", 0) };
     const batchSize = intFlag(flags, "batch-size", 1, MAX_BATCH) ?? 500;
+    const entries = parseManifest(await readManifest(manifest), defaults);
     if (dryRun) {
-      out.write(`${entries.length} contexts would be imported from ${args[0]} (dry run: nothing sent)\n`);
+      out.write(`${entries.length} contexts would be imported from ${manifest} (dry run: nothing sent)\n`);
       return;
     }
     const progress = createProgress("import", entries.length);
@@ -114,7 +117,7 @@ function listEntry(entry: unknown, at: string, base: (key: string, value: JsonVa
   const out = base(entry.key, entry.value as JsonValue);
   if (entry.scope !== undefined) {
     const scope = typeof entry.scope === "string" ? entry.scope.toUpperCase() : "";
-    if (!(SCOPES as readonly string[]).includes(scope)) throw FabricError.invalid(`${at}.scope`, `must be one of ${SCOPES.join(", ")}`);
+    if (!(SCOPES as readonly string[]).includes(scope)) throw FabricError.invalid(`${at}.scope`, `must be one of ${SCOPES.join(", ")} (any case)`);
     out.scope = scope as Scope;
   }
   if (entry.metadata !== undefined) {

@@ -12,7 +12,6 @@ import { command as watch } from "./watch.js";
 
 /** Every CLI command by name; each lives in its own module. */
 export const COMMANDS: Record<string, Command> = {
-  export: exportCommand,
   get,
   set,
   delete: deleteCommand,
@@ -21,5 +20,6 @@ export const COMMANDS: Record<string, Command> = {
   search,
   stats,
   import: importCommand,
+  export: exportCommand,
   reindex,
 };

@@ -1,12 +1,16 @@
 import type { Command } from "../command.js";
-import { checkFlags } from "../flag-values.js";
+import { positionals } from "../flag-values.js";
 
 /** `cache-fabric stats`: counts per scope, memory, GetContext hit rate, mean latency, current revision. */
 export const command: Command = {
-  summary: "print store statistics as JSON",
+  summary: "print store statistics as JSON (-w raw: name<TAB>figure lines)",
   usage: "cache-fabric stats",
-  async run({ client, flags, out }) {
-    checkFlags(flags, []);
-    out.write(JSON.stringify(await client.stats(), null, 2) + "\n");
+  flags: {},
+  async run({ client, args, print }) {
+    positionals(args, []);
+    const stats = await client.stats();
+    const { counts, ...figures } = stats;
+    const lines = [...Object.entries(counts), ...Object.entries(figures)].map(([k, v]) => `${k}\t${v}`);
+    print.document(stats, lines.join("\n"));
   },
 };
