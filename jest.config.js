@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: "<rootDir>/test/support/node-env.js",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
+  // test/package packs and installs the client from the registry: `npm run test:package` (CI) runs it.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/package/"],
   transform: {
     // Type errors are caught by `tsc --noEmit` in `npm test`; here we only transpile, which is fast.
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
