@@ -6,7 +6,6 @@
 // FABRIC_HEALTHCHECK_CA_FILE (default: the server's own certificate chain) without a host-name check
 // (it is the server's own loopback); with mutual TLS give it FABRIC_HEALTHCHECK_CERT_FILE and
 // FABRIC_HEALTHCHECK_KEY_FILE.
-"use strict";
 const { readFileSync } = require("node:fs");
 const grpc = require("@grpc/grpc-js");
 const { service } = require("grpc-health-check");

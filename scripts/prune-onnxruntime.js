@@ -2,7 +2,6 @@
 // Removes onnxruntime-node's native binaries for every platform but this one (the package ships
 // darwin, linux and win32 builds, ~250 MB; one linux-x64 build is ~45 MB). For production images,
 // after `npm ci --omit=dev`: node scripts/prune-onnxruntime.js [node_modules folder]
-"use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -20,6 +19,9 @@ for (const napi of fs.readdirSync(bin)) {
     if (fs.readdirSync(path.join(bin, napi, platform)).length === 0) fs.rmdirSync(path.join(bin, napi, platform));
   }
 }
-const kept = fs.readdirSync(bin).map((napi) => path.join(napi, keep)).filter((p) => fs.existsSync(path.join(bin, p)));
+const kept = fs
+  .readdirSync(bin)
+  .map((napi) => path.join(napi, keep))
+  .filter((p) => fs.existsSync(path.join(bin, p)));
 if (kept.length === 0) throw new Error(`prune-onnxruntime: no ${keep} build left under ${bin}`);
 console.log(`onnxruntime-node: kept ${kept.join(", ")}, removed ${removed} other platform build(s)`);

@@ -5,7 +5,6 @@
 // Why wrappers and not a second build: one copy of every module means one FabricError class, so
 // `instanceof` holds whether an app (or two of its libraries) load the package with `import` or
 // `require` — the dual-package hazard a separate ESM build would bring.
-"use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 

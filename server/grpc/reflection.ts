@@ -131,7 +131,12 @@ export function answerQuery(index: DescriptorIndex, query: ReflectionQuery, sent
       return { kind: "extensionNumbers", baseTypeName: type, numbers: [...(index.extensions.get(type)?.keys() ?? [])].sort((a, b) => a - b) };
     }
     case "none":
-      return { kind: "error", code: grpc.status.INVALID_ARGUMENT, message: "message_request: one of file_by_filename, file_containing_symbol, file_containing_extension, all_extension_numbers_of_type, list_services is required" };
+      return {
+        kind: "error",
+        code: grpc.status.INVALID_ARGUMENT,
+        message:
+          "message_request: one of file_by_filename, file_containing_symbol, file_containing_extension, all_extension_numbers_of_type, list_services is required",
+      };
   }
 }
 
@@ -169,7 +174,7 @@ function serve(index: DescriptorIndex, call: grpc.ServerDuplexStream<Buffer, Buf
   let failed = false;
   call.on("data", (bytes: Buffer) => {
     if (failed) return;
-    let request;
+    let request: ReturnType<typeof decodeReflectionRequest>;
     try {
       request = decodeReflectionRequest(bytes);
     } catch (e) {

@@ -63,14 +63,25 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; line
   });
   const code = await runCli([...argv, "--address", t.address, "--token", TOKEN], sink);
   process.exitCode = undefined;
-  const lines = out.trim() && !out.trimStart().startsWith("{\n") ? out.trim().split("\n").flatMap((l) => (l.startsWith("{") ? [JSON.parse(l)] : [])) : [];
+  const lines =
+    out.trim() && !out.trimStart().startsWith("{\n")
+      ? out
+          .trim()
+          .split("\n")
+          .flatMap((l) => (l.startsWith("{") ? [JSON.parse(l)] : []))
+      : [];
   return { code, out, lines };
 }
 
 test("set a prompt, get it back, delete it (exit 3 when there is nothing to delete)", async () => {
   const set = await cli("set", "router:main:system_message", "You are a helpful assistant", "--metadata", "version=2,owner=nexus");
   expect(set.code).toBe(0);
-  expect(JSON.parse(set.out)).toMatchObject({ key: "router:main:system_message", value: "You are a helpful assistant", metadata: { version: "2", owner: "nexus" }, revision: 1 });
+  expect(JSON.parse(set.out)).toMatchObject({
+    key: "router:main:system_message",
+    value: "You are a helpful assistant",
+    metadata: { version: "2", owner: "nexus" },
+    revision: 1,
+  });
   expect(JSON.parse((await cli("get", "router:main:system_message")).out).value).toBe("You are a helpful assistant");
   expect((await cli("delete", "router:main:system_message")).out).toBe('{"deleted":true,"revision":2}\n');
   expect((await cli("delete", "router:main:system_message")).code).toBe(3);
@@ -130,7 +141,10 @@ test("-w raw prints bare values for shell pipes; --output json is the default", 
 
 test("-- ends the flags: a value that looks like a flag is stored as it is", async () => {
   let out = "";
-  const code = await runCli(["set", "dash:value", "--address", t.address, "--token", TOKEN, "--", "--not-a-flag"], sinkTo((s) => (out = s)));
+  const code = await runCli(
+    ["set", "dash:value", "--address", t.address, "--token", TOKEN, "--", "--not-a-flag"],
+    sinkTo((s) => (out = s)),
+  );
   expect(code).toBe(0);
   expect(JSON.parse(out).value).toBe("--not-a-flag");
 });
@@ -142,26 +156,47 @@ test("--help per command, help, --version: stdout, exit 0, nothing sent", async 
   expect(help.out).toMatch(/--scope SCOPE +GLOBAL \(default\), EXECUTION, FEEDBACK or USER, any case/);
   expect(help.out).toMatch(/--output json\|raw/);
   expect((await cli("watch", "-h")).out).toMatch(/--count N +stop after N events/);
-  const all = await runCli(["help"], sinkTo((s) => (help.out = s)));
+  const all = await runCli(
+    ["help"],
+    sinkTo((s) => (help.out = s)),
+  );
   expect(all).toBe(0);
   for (const name of Object.keys(COMMANDS)) expect(help.out).toContain(`  ${name} `);
   expect(help.out).toMatch(/exit codes: 0 ok, 1 error, 2 usage, 3 nothing found/);
   let version = "";
-  expect(await runCli(["--version"], sinkTo((s) => (version = s)))).toBe(0);
+  expect(
+    await runCli(
+      ["--version"],
+      sinkTo((s) => (version = s)),
+    ),
+  ).toBe(0);
   expect(version).toBe(`cache-fabric ${clientPackage.version}\n`);
 });
 
 test("no command, or an unknown one: exit 2", async () => {
-  expect(await runCli([], sinkTo(() => undefined))).toBe(2);
+  expect(
+    await runCli(
+      [],
+      sinkTo(() => undefined),
+    ),
+  ).toBe(2);
   expect(stderr).toMatch(/^usage: cache-fabric <command>/);
   stderr = "";
-  expect(await runCli(["gte", "k"], sinkTo(() => undefined))).toBe(2);
+  expect(
+    await runCli(
+      ["gte", "k"],
+      sinkTo(() => undefined),
+    ),
+  ).toBe(2);
   expect(stderr).toBe('cache-fabric: unknown command "gte" (cache-fabric --help lists them)\n');
 });
 
 test("no server there: exit 1, one line with the code", async () => {
   stderr = "";
-  const code = await runCli(["get", "k", "--address", "127.0.0.1:1", "--timeout-ms", "2000"], sinkTo(() => undefined));
+  const code = await runCli(
+    ["get", "k", "--address", "127.0.0.1:1", "--timeout-ms", "2000"],
+    sinkTo(() => undefined),
+  );
   expect(code).toBe(1);
   expect(stderr).toMatch(/^cache-fabric get: UNAVAILABLE: /);
   expect(stderr.trimEnd().split("\n")).toHaveLength(1);
@@ -208,7 +243,10 @@ test("import a JSON list with scopes, metadata and TTLs; --dry-run sends nothing
   expect(dry.out).toMatch(/^2 contexts would be imported/);
   expect(await t.fabric.getContext({ key: "cfg:limits" })).toBeNull();
   expect((await cli("import", file)).code).toBe(0);
-  expect(await t.fabric.getContext({ key: "user:bob:prefs", scope: "USER" })).toMatchObject({ value: { lang: "fr" }, metadata: { source: "manifest", version: "3" } });
+  expect(await t.fabric.getContext({ key: "user:bob:prefs", scope: "USER" })).toMatchObject({
+    value: { lang: "fr" },
+    metadata: { source: "manifest", version: "3" },
+  });
   expect((await t.fabric.getContext({ key: "cfg:limits" }))?.expiresAt).toBeInstanceOf(Date);
 });
 
@@ -263,8 +301,10 @@ describe("over mutual TLS", () => {
 
   const run = async (...argv: string[]) => {
     let out = "";
-    const sink = new Writable({ write: (c, _e, done) => ((out += String(c)), done()) });
-    const code = await runCli([...argv, "--address", `localhost:${secure.server.port}`, "--timeout-ms", "3000"], sink);
+    const code = await runCli(
+      [...argv, "--address", `localhost:${secure.server.port}`, "--timeout-ms", "3000"],
+      sinkTo((s) => (out = s)),
+    );
     return { code, out };
   };
 

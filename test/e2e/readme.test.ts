@@ -67,21 +67,25 @@ describe("README code blocks", () => {
 
   // .ts is CommonJS here (the root package.json has no "type"). tsx cannot run a .cts that imports
   // TypeScript sources; the package-install check (test/package) compiles and runs a real .cts.
-  test.each(["mts", "ts"])("the quick start runs as written as .%s against a live server", async (ext) => {
-    const t = await startOpsServer(createMemoryStore());
-    const dir = mkdtempSync(join(root, "test/.readme-"));
-    try {
-      const file = join(dir, `quick-start.${ext}`);
-      writeFileSync(file, quickStart[0].code);
-      const run = await runNode([join(root, "node_modules/tsx/dist/cli.mjs"), file], { FABRIC_ADDRESS: t.address });
-      expect(run).toEqual({ code: 0, stdout: "You are a helpful assistant\n0 recent executions\n", stderr: expect.any(String) });
-      expect((await t.fabric.getContext({ key: "key:999" }))?.value).toEqual({ data: 999 });
-      expect((await t.fabric.getContext({ key: "router:main:system_message" }))?.metadata).toEqual({ router_name: "main", version: "1.0" });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      await t.stop();
-    }
-  }, 120_000);
+  test.each(["mts", "ts"])(
+    "the quick start runs as written as .%s against a live server",
+    async (ext) => {
+      const t = await startOpsServer(createMemoryStore());
+      const dir = mkdtempSync(join(root, "test/.readme-"));
+      try {
+        const file = join(dir, `quick-start.${ext}`);
+        writeFileSync(file, quickStart[0].code);
+        const run = await runNode([join(root, "node_modules/tsx/dist/cli.mjs"), file], { FABRIC_ADDRESS: t.address });
+        expect(run).toEqual({ code: 0, stdout: "You are a helpful assistant\n0 recent executions\n", stderr: expect.any(String) });
+        expect((await t.fabric.getContext({ key: "key:999" }))?.value).toEqual({ data: 999 });
+        expect((await t.fabric.getContext({ key: "router:main:system_message" }))?.metadata).toEqual({ router_name: "main", version: "1.0" });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        await t.stop();
+      }
+    },
+    120_000,
+  );
 
   test("the quick start reports a FabricError by its code when no server is there", async () => {
     const dir = mkdtempSync(join(root, "test/.readme-"));
@@ -120,12 +124,16 @@ function virtualFiles(blocks: CodeBlock[]): VirtualFile[] {
 
 /** Type-checks the files with the repository's compiler options (paths map @cache-fabric/client to client/src). */
 function typeCheck(files: VirtualFile[]): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), { noEmit: true, types: ["node"] }, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, "tsconfig.json"),
+    { noEmit: true, types: ["node"] },
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
     },
-  });
+  );
   const byPath = new Map(files.map((f) => [f.path, f]));
   const host = ts.createCompilerHost(config!.options);
   const { fileExists, readFile, getSourceFile } = host;

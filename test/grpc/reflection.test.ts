@@ -65,7 +65,13 @@ function fail(message: string): never {
 function callRaw(address: string, path: string, request: Uint8Array): Promise<Uint8Array> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   return new Promise<Uint8Array>((resolve, reject) => {
-    client.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, request, (err, res) => (err ? reject(err) : resolve(res!)));
+    client.makeUnaryRequest(
+      path,
+      (b: Uint8Array) => Buffer.from(b),
+      (b: Buffer) => b,
+      request,
+      (err, res) => (err ? reject(err) : resolve(res!)),
+    );
   }).finally(() => client.close());
 }
 
@@ -95,13 +101,22 @@ describe("server reflection", () => {
         generated.methods.map((m) => [m.name, m.methodKind, m.input.typeName, m.output.typeName]),
       );
     }
-    expect(registry.getService("grpc.health.v1.Health")!.methods.map((m) => `${m.name}:${m.methodKind}`)).toEqual(["Check:unary", "Watch:server_streaming", "List:unary"]);
+    expect(registry.getService("grpc.health.v1.Health")!.methods.map((m) => `${m.name}:${m.methodKind}`)).toEqual([
+      "Check:unary",
+      "Watch:server_streaming",
+      "List:unary",
+    ]);
     // `grpcurl -d '{...}' ... cachefabric.v1.ContextService/GetContext`
     const method = registry.getService(ContextService.typeName)!.methods.find((m) => m.name === "GetContext")!;
     const request = fromJson(method.input as DescMessage, { key: "router:main:system_message", scope: "SCOPE_GLOBAL" }, { registry });
     const answer = await callRaw(t.address, `/${ContextService.typeName}/GetContext`, toBinary(method.input as DescMessage, request));
     const json = toJson(method.output as DescMessage, fromBinary(method.output as DescMessage, answer), { registry }) as { context: Record<string, unknown> };
-    expect(json.context).toMatchObject({ key: "router:main:system_message", scope: "SCOPE_GLOBAL", value: "You are a helpful assistant", metadata: { version: "2" } });
+    expect(json.context).toMatchObject({
+      key: "router:main:system_message",
+      scope: "SCOPE_GLOBAL",
+      value: "You are a helpful assistant",
+      metadata: { version: "2" },
+    });
   });
 
   test("protobuf's C++ descriptor pool accepts the answers and calls GetContext with them (Debian's Python, cpp backend)", async () => {
@@ -112,7 +127,14 @@ describe("server reflection", () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.implementation).toBe("cpp");
-    expect(report.files).toEqual(expect.arrayContaining(["cachefabric/v1/context.proto", "google/protobuf/struct.proto", "google/protobuf/timestamp.proto", "google/protobuf/duration.proto"]));
+    expect(report.files).toEqual(
+      expect.arrayContaining([
+        "cachefabric/v1/context.proto",
+        "google/protobuf/struct.proto",
+        "google/protobuf/timestamp.proto",
+        "google/protobuf/duration.proto",
+      ]),
+    );
     expect(report.response.context).toMatchObject({ key: "router:main:system_message", value: "You are a helpful assistant" });
   }, 60_000);
 
@@ -143,7 +165,14 @@ describe("server reflection", () => {
   });
 
   test("symbols of every kind resolve to their file; files by name; unknown ones are NOT_FOUND in the answer", async () => {
-    for (const symbol of ["cachefabric.v1.Context", "cachefabric.v1.ContextService.GetContext", "cachefabric.v1.Scope", "cachefabric.v1.SCOPE_USER", ".cachefabric.v1.Context", "google.protobuf.Struct"]) {
+    for (const symbol of [
+      "cachefabric.v1.Context",
+      "cachefabric.v1.ContextService.GetContext",
+      "cachefabric.v1.Scope",
+      "cachefabric.v1.SCOPE_USER",
+      ".cachefabric.v1.Context",
+      "google.protobuf.Struct",
+    ]) {
       const [first] = await reflection.fileContainingSymbol(symbol);
       expect({ symbol, file: fromBinary(FileDescriptorProtoSchema, first).name }).toEqual({
         symbol,
@@ -151,10 +180,19 @@ describe("server reflection", () => {
       });
     }
     const byName = await reflection.fileByFilename("cachefabric/v1/search.proto");
-    expect(byName.map((b) => fromBinary(FileDescriptorProtoSchema, b).name)).toEqual(expect.arrayContaining(["cachefabric/v1/search.proto", "cachefabric/v1/context.proto"]));
-    for (const request of [{ file_containing_symbol: "cachefabric.v1.Nope" }, { file_by_filename: "nope.proto" }, { file_containing_extension: { containing_type: "cachefabric.v1.Context", extension_number: 100 } }]) {
+    expect(byName.map((b) => fromBinary(FileDescriptorProtoSchema, b).name)).toEqual(
+      expect.arrayContaining(["cachefabric/v1/search.proto", "cachefabric/v1/context.proto"]),
+    );
+    for (const request of [
+      { file_containing_symbol: "cachefabric.v1.Nope" },
+      { file_by_filename: "nope.proto" },
+      { file_containing_extension: { containing_type: "cachefabric.v1.Context", extension_number: 100 } },
+    ]) {
       const res = await reflection.ask(request);
-      expect({ request, error: res.error_response }).toEqual({ request, error: { error_code: grpc.status.NOT_FOUND, error_message: expect.stringMatching(/not found$/) } });
+      expect({ request, error: res.error_response }).toEqual({
+        request,
+        error: { error_code: grpc.status.NOT_FOUND, error_message: expect.stringMatching(/not found$/) },
+      });
       expect(res.original_request).toMatchObject(request);
     }
     const numbers = await reflection.ask({ all_extension_numbers_of_type: "cachefabric.v1.Context" });
@@ -165,7 +203,8 @@ describe("server reflection", () => {
 
   test("on one stream each file is sent once: later answers leave out imports already sent", async () => {
     const [a, b] = await reflection.exchange([{ file_containing_symbol: SearchService.typeName }, { file_containing_symbol: ContextService.typeName }]);
-    const names = (r: Record<string, unknown>) => (r.file_descriptor_response as { file_descriptor_proto: Buffer[] }).file_descriptor_proto.map((x) => fromBinary(FileDescriptorProtoSchema, x).name);
+    const names = (r: Record<string, unknown>) =>
+      (r.file_descriptor_response as { file_descriptor_proto: Buffer[] }).file_descriptor_proto.map((x) => fromBinary(FileDescriptorProtoSchema, x).name);
     expect(names(a)).toEqual(expect.arrayContaining(["cachefabric/v1/search.proto", "cachefabric/v1/context.proto", "google/protobuf/struct.proto"]));
     expect(names(b)).toEqual(["cachefabric/v1/context.proto"]);
   });

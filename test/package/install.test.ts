@@ -50,7 +50,18 @@ afterAll(async () => {
 
 test("the tarball holds the built package, its licence, README and changelog, and no tests or benchmarks", async () => {
   const list = (await runProcess("tar", ["tzf", tarball], { cwd: work })).stdout.split("\n").filter(Boolean);
-  for (const file of ["LICENSE", "README.md", "CHANGELOG.md", "package.json", "bin/cache-fabric.js", "dist/cjs/index.js", "dist/cjs/index.d.ts", "dist/esm/index.mjs", "dist/esm/index.d.mts", "dist/esm/gen/context.mjs"]) {
+  for (const file of [
+    "LICENSE",
+    "README.md",
+    "CHANGELOG.md",
+    "package.json",
+    "bin/cache-fabric.js",
+    "dist/cjs/index.js",
+    "dist/cjs/index.d.ts",
+    "dist/esm/index.mjs",
+    "dist/esm/index.d.mts",
+    "dist/esm/gen/context.mjs",
+  ]) {
     expect(list).toContain(`package/${file}`);
   }
   expect(list.filter((f) => /^package\/(test|bench|server|examples|node_modules)\//.test(f) || f.endsWith(".tsbuildinfo"))).toEqual([]);
@@ -71,7 +82,20 @@ test("the README's quick start compiles with tsc (strict, .d.ts checked) and run
   writeFileSync(join(app, "quick-start.cts"), quickStart.code);
   const tsc = await runProcess(
     process.execPath,
-    [join(root, "node_modules/typescript/bin/tsc"), "--strict", "--module", "node16", "--target", "es2022", "--typeRoots", join(root, "node_modules/@types"), "--types", "node", "quick-start.mts", "quick-start.cts"],
+    [
+      join(root, "node_modules/typescript/bin/tsc"),
+      "--strict",
+      "--module",
+      "node16",
+      "--target",
+      "es2022",
+      "--typeRoots",
+      join(root, "node_modules/@types"),
+      "--types",
+      "node",
+      "quick-start.mts",
+      "quick-start.cts",
+    ],
     { cwd: app, env, replaceEnv: true },
   );
   expect(tsc).toMatchObject({ code: 0, stdout: "" });
@@ -123,7 +147,10 @@ test("npx cache-fabric works from the app's folder: get, -w raw, usage errors, -
   const ms = performance.now() - started;
   expect(get.code).toBe(0);
   expect(JSON.parse(get.stdout)).toMatchObject({ key: "router:npx:system_message", value: "Installed and working", scope: "GLOBAL" });
-  expect(await npx(["cache-fabric", "get", "router:npx:system_message", "-w", "raw", ...address])).toMatchObject({ code: 0, stdout: "Installed and working\n" });
+  expect(await npx(["cache-fabric", "get", "router:npx:system_message", "-w", "raw", ...address])).toMatchObject({
+    code: 0,
+    stdout: "Installed and working\n",
+  });
   expect(await npx(["cache-fabric", "get", "router:npx:absent", ...address])).toMatchObject({ code: 3 });
   const usage = await npx(["cache-fabric", "get", "k", "--scpoe", "USER", ...address]);
   expect(usage).toMatchObject({ code: 2, stdout: "" });

@@ -65,7 +65,11 @@ export function reflectionClient(address: string, version: "v1" | "v1alpha" = "v
     exchange,
     sendRaw(bytes) {
       return new Promise((resolve) => {
-        const call = raw.makeBidiStreamRequest(`/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`, (b: Buffer) => b, (b: Buffer) => b);
+        const call = raw.makeBidiStreamRequest(
+          `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+        );
         call.on("data", () => undefined);
         call.on("error", () => undefined);
         call.on("status", resolve);

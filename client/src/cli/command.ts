@@ -39,5 +39,6 @@ export interface Command {
   usage: string;
   flags: Record<string, FlagSpec>;
   /** Resolves with the exit code; nothing (0) when all went well. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command with no status to report returns nothing
   run(ctx: CliContext): Promise<number | void>;
 }

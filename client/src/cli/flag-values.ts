@@ -24,7 +24,8 @@ export function intFlag(flags: Map<string, string>, name: string, min: number, m
   const raw = flags.get(name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}: must be an integer from ${min} to ${max} (got "${raw}")`);
+  if (raw.trim() === "" || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name}: must be an integer from ${min} to ${max} (got "${raw}")`);
   return n;
 }
 
@@ -33,7 +34,8 @@ export function numberFlag(flags: Map<string, string>, name: string, min = -Infi
   const raw = flags.get(name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n) || n < min) throw new UsageError(`--${name}: must be a number${min > -Infinity ? ` >= ${min}` : ""} (got "${raw}")`);
+  if (raw.trim() === "" || !Number.isFinite(n) || n < min)
+    throw new UsageError(`--${name}: must be a number${min > -Infinity ? ` >= ${min}` : ""} (got "${raw}")`);
   return n;
 }
 

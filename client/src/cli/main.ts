@@ -42,7 +42,7 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
     const topic = rest[0];
     if (topic === undefined) return print(out, overview());
     if (!COMMANDS[topic]) return fail("help", `unknown command "${topic}" (cache-fabric --help lists them)`, EXIT.usage);
-    return print(out, commandHelp(topic, COMMANDS[topic]));
+    return print(out, commandHelp(COMMANDS[topic]));
   }
   if (name === "--version" || name === "-v" || name === "version") return print(out, `cache-fabric ${version()}\n`);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -54,7 +54,7 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
   let printer: Printer;
   try {
     ({ args, flags } = parseArgs(rest, { ...command.flags, ...COMMON_FLAGS }));
-    if (flags.get("help") === "true") return print(out, commandHelp(name, command));
+    if (flags.get("help") === "true") return print(out, commandHelp(command));
     printer = createPrinter(out, outputFormat(flags.get("output")));
     const timeoutMs = intFlag(flags, "timeout-ms", 1) ?? 30_000;
     const connection = takeCommonFlags(flags);
@@ -117,7 +117,7 @@ function overview(): string {
   );
 }
 
-function commandHelp(name: string, command: Command): string {
+function commandHelp(command: Command): string {
   const own = Object.keys(command.flags).length ? `\n\nflags:\n${flagLines(command.flags)}` : "";
   return `usage: ${command.usage}\n\n${command.summary}${own}\n\nflags of every command:\n${flagLines(COMMON_FLAGS)}\n`;
 }

@@ -110,7 +110,8 @@ export function parseManifest(doc: unknown, defaults: Defaults): SetContextInput
 function listEntry(entry: unknown, at: string, base: (key: string, value: JsonValue) => SetContextInput): SetContextInput {
   if (!isObject(entry)) throw FabricError.invalid(at, "must be an object { key, value, scope?, metadata?, ttl? }");
   for (const k of Object.keys(entry)) {
-    if (!["key", "value", "scope", "metadata", "ttl"].includes(k)) throw FabricError.invalid(`${at}.${k}`, "unknown field (expected key, value, scope, metadata, ttl)");
+    if (!["key", "value", "scope", "metadata", "ttl"].includes(k))
+      throw FabricError.invalid(`${at}.${k}`, "unknown field (expected key, value, scope, metadata, ttl)");
   }
   if (typeof entry.key !== "string" || entry.key === "") throw FabricError.invalid(`${at}.key`, "is required (a string)");
   if (!("value" in entry) || entry.value === undefined) throw FabricError.invalid(`${at}.value`, "is required (use null for an empty value)");

@@ -30,7 +30,10 @@ export const command: Command = {
     });
     for (const r of results) {
       const c = r.context;
-      print.line({ similarity: r.similarity, scope: c.scope, key: c.key, value: c.value, metadata: c.metadata, revision: c.revision }, `${r.similarity.toFixed(4)}\t${c.key}`);
+      print.line(
+        { similarity: r.similarity, scope: c.scope, key: c.key, value: c.value, metadata: c.metadata, revision: c.revision },
+        `${r.similarity.toFixed(4)}\t${c.key}`,
+      );
     }
     if (results.length === 0) return EXIT.notFound;
   },
