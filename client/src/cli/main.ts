@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { FabricError } from "../api/errors.js";
-import { tlsCredentialsFromFiles } from "../remote/credentials.js";
-import { FabricClient } from "../remote/fabric-client.js";
+import type { FabricClient } from "../remote/fabric-client.js";
 import { parseArgs } from "./args.js";
 import { type Command, EXIT, type FlagSpec, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
@@ -58,6 +57,9 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
     printer = createPrinter(out, outputFormat(flags.get("output")));
     const timeoutMs = intFlag(flags, "timeout-ms", 1) ?? 30_000;
     const connection = takeCommonFlags(flags);
+    // grpc-js and the generated code load only now: --help, --version and usage errors start without them.
+    const { FabricClient } = require("../remote/fabric-client.js") as typeof import("../remote/fabric-client.js");
+    const { tlsCredentialsFromFiles } = require("../remote/credentials.js") as typeof import("../remote/credentials.js");
     try {
       client = new FabricClient({
         address: connection.address ?? process.env.FABRIC_ADDRESS ?? "127.0.0.1:50051",

@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
 import { FabricError } from "../../api/errors.js";
 import { SCOPES, type JsonValue, type Scope, type SetContextInput } from "../../api/types.js";
 import type { Command } from "../command.js";
@@ -133,6 +132,12 @@ function listEntry(entry: unknown, at: string, base: (key: string, value: JsonVa
     out.ttl = entry.ttl;
   }
   return out;
+}
+
+/** yaml is loaded only when a YAML manifest is read: every other command starts without it. */
+function parseYaml(text: string): unknown {
+  const yaml = require("yaml") as typeof import("yaml");
+  return yaml.parse(text);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
