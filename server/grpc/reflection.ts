@@ -140,6 +140,12 @@ export function answerQuery(index: DescriptorIndex, query: ReflectionQuery, sent
   }
 }
 
+/**
+ * Largest request decoded. A real one is a name or two (well under 1 KiB); the cap keeps a crafted
+ * message of millions of fields from holding the event loop while it is skipped through.
+ */
+export const MAX_REFLECTION_REQUEST_BYTES = 64 * 1024;
+
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const identity = (b: Buffer) => b;
 
@@ -176,6 +182,7 @@ function serve(index: DescriptorIndex, call: grpc.ServerDuplexStream<Buffer, Buf
     if (failed) return;
     let request: ReturnType<typeof decodeReflectionRequest>;
     try {
+      if (bytes.length > MAX_REFLECTION_REQUEST_BYTES) throw new Error(`${bytes.length} bytes, over the ${MAX_REFLECTION_REQUEST_BYTES} a request may have`);
       request = decodeReflectionRequest(bytes);
     } catch (e) {
       failed = true;

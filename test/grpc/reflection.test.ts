@@ -216,6 +216,14 @@ describe("server reflection", () => {
     expect(await reflection.listServices()).toContain(ContextService.typeName);
   });
 
+  test("a request over 64 KiB is refused before it is decoded (INVALID_ARGUMENT)", async () => {
+    // A valid ServerReflectionRequest (host = 70,000 "a"), too large to be a real one.
+    const host = Buffer.alloc(70_000, 0x61);
+    const status = await reflection.sendRaw(Buffer.concat([Buffer.from([0x0a, 0xf0, 0xa2, 0x04]), host]));
+    expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(status.details).toMatch(/70004 bytes, over the 65536 a request may have/);
+  });
+
   test("FABRIC_REFLECTION=false: not served", async () => {
     const off = await startOpsServer(createMemoryStore(), { config: { reflection: false } });
     const client = reflectionClient(off.address);
