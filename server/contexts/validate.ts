@@ -135,10 +135,18 @@ export function validateLimit(limit: unknown, max = LIMITS.maxQueryLimit, dflt =
   return limit;
 }
 
-/** A Date, ISO-8601 string or epoch milliseconds → Date. */
+/** Instants a google.protobuf.Timestamp can carry, in epoch milliseconds: 0001-01-01 to 9999-12-31. */
+export const MIN_INSTANT_MS = -62_135_596_800_000; // 0001-01-01T00:00:00.000Z
+export const MAX_INSTANT_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
+/**
+ * A Date, ISO-8601 string or epoch milliseconds → Date, between 0001-01-01 and 9999-12-31 (what a
+ * Timestamp can carry, so every client can read it back).
+ */
 export function validateInstant(value: unknown, field: string): Date {
   const d = value instanceof Date ? value : typeof value === "string" || typeof value === "number" ? new Date(value) : undefined;
   if (!d || Number.isNaN(d.getTime())) throw FabricError.invalid(field, "must be a date (Date, ISO-8601 string or epoch milliseconds)");
+  if (d.getTime() < MIN_INSTANT_MS || d.getTime() > MAX_INSTANT_MS) throw FabricError.invalid(field, "must be a date from 0001-01-01 to 9999-12-31");
   return d;
 }
 

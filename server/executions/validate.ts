@@ -4,7 +4,7 @@ import type {
 } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
 import {
-  LIMITS, cloneJson, validateInstant, validateKey, validateLimit, validateMetadata, validateTtl, validateValue,
+  LIMITS, MIN_INSTANT_MS, cloneJson, validateInstant, validateKey, validateLimit, validateMetadata, validateTtl, validateValue,
 } from "../contexts/validate.js";
 import {
   EXECUTION_ID_RE, MAX_EXECUTION_ID_LENGTH, RESERVED_EXECUTION_METADATA, RESERVED_FEEDBACK_METADATA,
@@ -19,6 +19,8 @@ import {
 /** How far ahead of the server's clock an execution may say it started (client clock skew). */
 export const MAX_START_AHEAD_MS = 5 * 60_000;
 const MAX_SCORES = 64;
+/** Longest execution recorded: what a latency or a started..finished span may be. */
+export const MAX_LATENCY_MS = LIMITS.maxTtlSeconds * 1000;
 const SCORE_NAME_RE = /^[A-Za-z0-9_\-.]{1,128}$/;
 
 export function validateExecutionId(id: unknown, field: string): string {
@@ -38,8 +40,8 @@ export function normalizeExecution(input: ExecutionInput, nowMs: number): { reco
   const id = input.id === undefined || input.id === "" ? randomUUID() : validateExecutionId(input.id, "execution.id");
 
   const latency = input.latencyMs;
-  if (latency !== undefined && (typeof latency !== "number" || !Number.isFinite(latency) || latency < 0)) {
-    throw FabricError.invalid("execution.latency_ms", "must be a finite number of milliseconds, not negative");
+  if (latency !== undefined && (typeof latency !== "number" || !Number.isFinite(latency) || latency < 0 || latency > MAX_LATENCY_MS)) {
+    throw FabricError.invalid("execution.latency_ms", `must be a number of milliseconds from 0 to ${MAX_LATENCY_MS} (10 years)`);
   }
   const started = optionalInstant(input.startedAt, "execution.started_at");
   const finished = optionalInstant(input.finishedAt, "execution.finished_at");
@@ -47,6 +49,8 @@ export function normalizeExecution(input: ExecutionInput, nowMs: number): { reco
   const startMs = started ?? (finished ?? nowMs) - (latency ?? 0);
   const finishMs = finished ?? startMs + (latency ?? 0);
   if (finishMs < startMs) throw FabricError.invalid("execution.finished_at", "must not be before started_at");
+  if (finishMs - startMs > MAX_LATENCY_MS) throw FabricError.invalid("execution.finished_at", "must be at most 10 years after started_at");
+  if (startMs < MIN_INSTANT_MS) throw FabricError.invalid("execution.started_at", "must be a date from 0001-01-01 (finished_at minus latency_ms is earlier)");
   if (startMs > nowMs + MAX_START_AHEAD_MS) {
     throw FabricError.invalid("execution.started_at", `must not be more than ${MAX_START_AHEAD_MS / 1000} s after the server's clock`);
   }

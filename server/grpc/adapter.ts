@@ -4,6 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { FabricError, type ErrorCode } from "@cache-fabric/client/api";
 import { grpcServiceDefinition, toGrpcStatus } from "@cache-fabric/client/wire";
+import { decodeRequest } from "./decode-request.js";
 
 /**
  * The only place that touches grpc-js server calls. Handlers are plain async functions typed from
@@ -11,7 +12,8 @@ import { grpcServiceDefinition, toGrpcStatus } from "@cache-fabric/client/wire";
  * streams, `(request, context) => AsyncIterable<Response>`; they throw FabricError and never see a
  * grpc-js call object. This wrapper maps thrown errors to status codes (in one place), turns
  * cancellation and deadlines into an AbortSignal, runs interceptors (authentication, rate limits)
- * before a handler, and reports every finished call (metrics, logs).
+ * and then decodes the request (bad bytes are INVALID_ARGUMENT, see decode-request.ts) before a
+ * handler, and reports every finished call (metrics, logs).
  */
 
 export interface CallContext {
@@ -45,8 +47,11 @@ type HandlerFor<M> = M extends { methodKind: "unary"; input: infer I extends Des
 /** Every method of a service, typed from its descriptor. */
 export type ServiceHandlers<S extends GenServiceMethods> = { [K in keyof S]: HandlerFor<S[K]> };
 
-/** Runs before the handler; throws a FabricError to refuse the call. */
-export type Interceptor = (context: CallContext, request: unknown) => void | Promise<void>;
+/**
+ * Runs before the request is decoded, so an unauthenticated or rate-limited caller costs no decoding
+ * and learns nothing about its bytes; throws a FabricError to refuse the call.
+ */
+export type Interceptor = (context: CallContext) => void | Promise<void>;
 
 export interface CallReport {
   method: DescMethod;
@@ -83,7 +88,7 @@ export function addService<S extends GenServiceMethods>(
   handlers: ServiceHandlers<S>,
   hooks: AdapterHooks = {},
 ): void {
-  const definition = grpcServiceDefinition(service);
+  const definition = grpcServiceDefinition(service, { rawRequests: true });
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const handler = (handlers as Record<string, unknown>)[method.localName] as
@@ -127,8 +132,8 @@ function makeContext(
   return { context, controller, dispose };
 }
 
-async function intercept(hooks: AdapterHooks, context: CallContext, request: unknown): Promise<void> {
-  for (const interceptor of hooks.interceptors ?? []) await interceptor(context, request);
+async function intercept(hooks: AdapterHooks, context: CallContext): Promise<void> {
+  for (const interceptor of hooks.interceptors ?? []) await interceptor(context);
 }
 
 function report(hooks: AdapterHooks, context: CallContext, start: bigint, error?: FabricError): void {
@@ -161,8 +166,8 @@ function unary(method: DescMethod, handler: UnaryHandler<DescMessage, DescMessag
     const { context, dispose } = makeContext(method, call, hooks, false);
     void callStorage.run(context, async () => {
       try {
-        await intercept(hooks, context, call.request);
-        const response = await handler(call.request as MessageShape<DescMessage>, context);
+        await intercept(hooks, context);
+        const response = await handler(decodeRequest(method.input, call.request as Buffer), context);
         callback(null, create(method.output, response));
         report(hooks, context, start);
       } catch (e) {
@@ -182,8 +187,8 @@ function serverStream(method: DescMethod, handler: ServerStreamHandler<DescMessa
     const { context, dispose } = makeContext(method, call, hooks, true);
     void callStorage.run(context, async () => {
       try {
-        await intercept(hooks, context, call.request);
-        for await (const message of handler(call.request as MessageShape<DescMessage>, context)) {
+        await intercept(hooks, context);
+        for await (const message of handler(decodeRequest(method.input, call.request as Buffer), context)) {
           if (context.signal.aborted) break;
           // Respect backpressure: a slow reader makes the handler wait rather than buffer without bound.
           if (!call.write(create(method.output, message))) await drained(call, context.signal);

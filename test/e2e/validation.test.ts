@@ -71,6 +71,19 @@ describe("input validation over gRPC", () => {
     await expectInvalid(t.client.batch([]), /^operations/, /at least one/);
   });
 
+  test("executions: latency and dates every client can read back", async () => {
+    await expectInvalid(t.client.recordExecution({ latencyMs: 1e308 }), /^execution\.latency_ms/, /from 0 to 315360000000/);
+    await expectInvalid(t.client.recordExecution({ latencyMs: -1 }), /^execution\.latency_ms/, /from 0/);
+    await expectInvalid(
+      t.client.recordExecution({ startedAt: new Date("2020-01-01"), finishedAt: new Date("2040-01-01") }),
+      /^execution\.finished_at/, /at most 10 years after/,
+    );
+    await expectInvalid(t.client.recordExecution({ finishedAt: new Date("0001-01-01T00:00:01Z"), latencyMs: 5000 }), /^execution\.started_at/, /from 0001-01-01/);
+    // In process a Date may lie beyond what a Timestamp carries; it is refused rather than stored unreadable.
+    await expectInvalid(t.fabric.recordExecution({ startedAt: new Date(-8.64e15) }), /^execution\.started_at/, /from 0001-01-01 to 9999-12-31/);
+    await expectInvalid(t.fabric.cleanup({ before: new Date(8.64e15) }), /^before/, /from 0001-01-01 to 9999-12-31/);
+  });
+
   test("cleanup needs a valid instant", async () => {
     await expect(t.client.cleanup({ before: "not a date" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expectInvalid(t.fabric.cleanup({ before: undefined as never }), /^before/, /required/);

@@ -8,20 +8,29 @@ import "./proto-map-keys.js";
  * (de)serialisation, stream flags from the method kind). Server and client both use it, so the two
  * sides can never disagree on a path or an encoding.
  */
-export function grpcServiceDefinition(service: DescService): ServiceDefinition {
+export function grpcServiceDefinition(service: DescService, options: DefinitionOptions = {}): ServiceDefinition {
   const definition: Record<string, MethodDefinition<object, object>> = {};
-  for (const method of service.methods) definition[method.localName] = grpcMethodDefinition(method);
+  for (const method of service.methods) definition[method.localName] = grpcMethodDefinition(method, options);
   return definition as ServiceDefinition;
 }
 
-export function grpcMethodDefinition(method: DescMethod): MethodDefinition<object, object> {
+export interface DefinitionOptions {
+  /**
+   * Requests reach the handler as the raw bytes (a Buffer), undecoded. The server uses it: grpc-js
+   * answers a request its deserializer throws on with INTERNAL before any handler runs, so the server
+   * decodes in its own code and answers INVALID_ARGUMENT (server/grpc/decode-request.ts).
+   */
+  rawRequests?: boolean;
+}
+
+export function grpcMethodDefinition(method: DescMethod, options: DefinitionOptions = {}): MethodDefinition<object, object> {
   return {
     path: grpcMethodPath(method),
     originalName: method.localName,
     requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
     responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
     requestSerialize: serializer(method.input),
-    requestDeserialize: deserializer(method.input),
+    requestDeserialize: options.rawRequests ? (bytes: Buffer) => bytes : deserializer(method.input),
     responseSerialize: serializer(method.output),
     responseDeserialize: deserializer(method.output),
   };
