@@ -11,8 +11,16 @@ export const LIMITS = {
   maxMetadataEntries: 64,
   maxMetadataKeyLength: 128,
   maxMetadataValueLength: 1024,
-  /** Nesting depth of a JSON value (objects and lists). */
-  maxValueDepth: 64,
+  /**
+   * Most objects and lists nested in a JSON value (`{"a":[1]}` nests 2): a depth every protobuf
+   * decoder of every client reads back through every response. Decoders stop at about 100 nested
+   * messages; in C++ (and so Python's default backend, and Java) a JSON object costs 3 of them
+   * (Value → Struct → map entry), a list 2, and the deepest response puts the value 4 messages down
+   * (a Batch delete's previous context: BatchResponse → BatchResult → DeleteContextResponse →
+   * Context). C++ reads 32 object levels there and no more (measured: test/e2e/deep-values.test.ts);
+   * 24 leaves 8 levels, 24 messages, for any wrapper a later response adds.
+   */
+  maxValueDepth: 24,
   maxQueryLimit: 1000,
   defaultQueryLimit: 100,
   maxBatchOperations: 10_000,
@@ -71,12 +79,12 @@ export function validateMetadata(metadata: unknown, field = "metadata"): Record<
 }
 
 /**
- * Checks that `value` is plain JSON data (finite numbers, bounded depth) and returns its encoded
- * size in bytes, which the caller compares with the configured maximum.
+ * Checks that `value` is plain JSON data (finite numbers, at most `maxDepth` objects and lists
+ * nested) and returns its encoded size in bytes, which the caller compares with the configured maximum.
  */
-export function validateValue(value: unknown, maxBytes: number, field = "value"): number {
+export function validateValue(value: unknown, maxBytes: number, field = "value", maxDepth = LIMITS.maxValueDepth): number {
   if (value === undefined) throw FabricError.invalid(field, "is required (use null for an empty value)");
-  checkJson(value, field, 0);
+  checkJson(value, field, 0, maxDepth);
   const bytes = Buffer.byteLength(JSON.stringify(value));
   if (bytes > maxBytes) {
     throw FabricError.invalid(field, `must be at most ${maxBytes} bytes as JSON (got ${bytes})`);
@@ -84,8 +92,8 @@ export function validateValue(value: unknown, maxBytes: number, field = "value")
   return bytes;
 }
 
-function checkJson(value: unknown, field: string, depth: number): void {
-  if (depth > LIMITS.maxValueDepth) throw FabricError.invalid(field, `must nest at most ${LIMITS.maxValueDepth} levels`);
+/** `depth`: objects and lists around `value`. Stops at the first container too many, so a cycle ends too. */
+function checkJson(value: unknown, field: string, depth: number, maxDepth: number): void {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -95,14 +103,15 @@ function checkJson(value: unknown, field: string, depth: number): void {
       return;
     case "object":
       if (value === null) return;
+      if (depth >= maxDepth) throw FabricError.invalid(field, `must nest at most ${maxDepth} levels of objects and lists`);
       if (Array.isArray(value)) {
-        value.forEach((v, i) => checkJson(v, `${field}[${i}]`, depth + 1));
+        value.forEach((v, i) => checkJson(v, `${field}[${i}]`, depth + 1, maxDepth));
         return;
       }
       if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
         throw FabricError.invalid(field, "must be plain JSON data");
       }
-      for (const [k, v] of Object.entries(value)) checkJson(v, `${field}.${k}`, depth + 1);
+      for (const [k, v] of Object.entries(value)) checkJson(v, `${field}.${k}`, depth + 1, maxDepth);
       return;
     default:
       throw FabricError.invalid(field, `must be JSON data (got ${typeof value})`);

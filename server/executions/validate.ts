@@ -21,6 +21,8 @@ export const MAX_START_AHEAD_MS = 5 * 60_000;
 const MAX_SCORES = 64;
 /** Longest execution recorded: what a latency or a started..finished span may be. */
 export const MAX_LATENCY_MS = LIMITS.maxTtlSeconds * 1000;
+/** Nesting of execution input/output and feedback corrections: inside their record, a context value. */
+export const MAX_RECORD_FIELD_DEPTH = LIMITS.maxValueDepth - 1;
 const SCORE_NAME_RE = /^[A-Za-z0-9_\-.]{1,128}$/;
 
 export function validateExecutionId(id: unknown, field: string): string {
@@ -196,9 +198,12 @@ function optionalInstant(value: unknown, field: string): number | undefined {
   return value === undefined || value === null ? undefined : validateInstant(value, field).getTime();
 }
 
-/** Plain JSON data, copied: the size limit is applied on the whole stored record by the generic path. */
+/**
+ * Plain JSON data, copied: the size limit is applied on the whole stored record by the generic path.
+ * It nests one level less than a context value may, since the record that carries it is one.
+ */
 function json(value: JsonValue, field: string): JsonValue {
-  validateValue(value, Number.MAX_SAFE_INTEGER, field);
+  validateValue(value, Number.MAX_SAFE_INTEGER, field, MAX_RECORD_FIELD_DEPTH);
   return cloneJson(value);
 }
 
