@@ -13,19 +13,22 @@ export interface Glob {
 export const MAX_PATTERN_LENGTH = 1024;
 
 /**
- * Most steps (one pattern element compared with one key character) a match of a key of `n` code
- * points can take, whatever the pattern: (n + 1)² / 4 + n, about 66,000 for a 512-character key.
+ * Most steps a match of a key of `n` code points can take, whatever the pattern: n × 17 for a key of
+ * ASCII characters (every stored key), about 8,700 at the 512-character limit; (n + 1)² / 4 + n for
+ * any other key. A step is one pattern element compared with one key character, or one 32-bit word
+ * of a bit-parallel search advanced by one key character.
  *
- * Why it holds: the pattern is cut at its stars into segments. The first is compared at the start of
- * the key and the last at its end (at most n steps together); each middle segment is searched for at
- * its leftmost occurrence after the previous one, trying each start at most once and comparing at most
- * its own length there. The tries and the segment lengths share the key's n characters, so their
- * product is at most ((n + 1) / 2)². The pattern's length does not enter: a pattern that needs more
- * characters than the key has is refused before any comparison. Leftmost-first is exact for globs
- * (a star absorbs any gap), so nothing is ever retried: no backtracking, no blow-up.
+ * Why it holds: the pattern is cut at its stars into segments. The first is compared at the key's
+ * start and the last at its end (n steps at most together); each middle segment is searched for at
+ * its leftmost occurrence after the previous one, which is exact for globs (a star absorbs any gap),
+ * so nothing is ever retried: no backtracking. The searches cover disjoint stretches of the key, each
+ * character once. A segment of fewer than 8 elements is compared at each start (at most 7 steps a
+ * character); a longer one runs Shift-And, ⌈length / 32⌉ words a character, at most 16 since a
+ * segment longer than the key is refused before any comparison. Keys with other characters compare
+ * each segment at each start, at most ((n + 1) / 2)² steps for the searches.
  */
-export function matchStepBound(n: number): number {
-  return Math.floor(((n + 1) * (n + 1)) / 4) + n;
+export function matchStepBound(n: number, ascii = true): number {
+  return ascii ? n * (1 + Math.max(BIT_PARALLEL_MIN - 1, Math.ceil(n / 32))) : Math.floor(((n + 1) * (n + 1)) / 4) + n;
 }
 
 /**
@@ -35,7 +38,8 @@ export function matchStepBound(n: number): number {
  * itself (`\` included) and `-` between two makes a range; a class closes at the first `]` after its
  * first member. Empty means `*`. A malformed pattern is INVALID_ARGUMENT naming `field`.
  *
- * Matching takes at most `matchStepBound(key length)` steps (see there), never a backtracking search.
+ * Matching takes at most `matchStepBound(key length)` steps (see there), never a backtracking search;
+ * compiling costs O(128 × pattern length) once.
  */
 export function compileGlob(pattern: string, field = "pattern"): Glob {
   const source = pattern === "" ? "*" : pattern;
@@ -91,10 +95,22 @@ interface CharClass {
   readonly ranges: Int32Array;
 }
 
+/** Middle segments of at least this many elements are searched bit-parallel (Shift-And). */
+const BIT_PARALLEL_MIN = 8;
+
+/** A segment between two stars, searched for at its leftmost occurrence. */
+interface MiddleSegment {
+  readonly elements: Int32Array;
+  /** 32-bit words of Shift-And state (0: compared at each start instead). */
+  readonly words: number;
+  /** For each ASCII code point c, at [c × words, (c + 1) × words): bit i set when element i matches c. */
+  readonly masks: Uint32Array;
+}
+
 /** The pattern cut at its stars: `head*mid1*mid2*tail` (head alone when there is no star). */
 interface Plan {
   readonly head: Int32Array;
-  readonly middle: readonly Int32Array[];
+  readonly middle: readonly MiddleSegment[];
   readonly tail: Int32Array;
   readonly classes: readonly CharClass[];
   /** Membership of ASCII code points in each class, negation applied: 4 words per class, in class order. */
@@ -203,14 +219,27 @@ function createPlan({ segments, classes }: Parsed): Plan {
   const starred = segments.length > 1;
   const head = Int32Array.from(segments[0]);
   const tail = Int32Array.from(starred ? segments[segments.length - 1] : []);
-  const middle = starred ? segments.slice(1, -1).map((s) => Int32Array.from(s)) : [];
   const minLength = segments.reduce((n, s) => n + s.length, 0);
   const prefixOnly = segments.length === 2 && tail.length === 0 && head.every((e) => e >= 0);
   const asciiBits = new Uint32Array(classes.length * 4);
   classes.forEach((k, i) => {
     for (let w = 0; w < 4; w++) asciiBits[i * 4 + w] = k.negate ? ~k.ascii[w] : k.ascii[w];
   });
+  const middle = starred ? segments.slice(1, -1).map((s) => middleSegment(Int32Array.from(s), asciiBits)) : [];
   return { head, middle, tail, classes, asciiBits, starred, minLength, prefixOnly };
+}
+
+function middleSegment(elements: Int32Array, asciiBits: Uint32Array): MiddleSegment {
+  if (elements.length < BIT_PARALLEL_MIN) return { elements, words: 0, masks: new Uint32Array(0) };
+  const words = Math.ceil(elements.length / 32);
+  const masks = new Uint32Array(128 * words);
+  elements.forEach((e, i) => {
+    for (let c = 0; c < 128; c++) {
+      const member = e === ANY || (e >= 0 ? e === c : ((asciiBits[((CLASS - e) << 2) | (c >>> 5)] >>> (c & 31)) & 1) === 1);
+      if (member) masks[c * words + (i >>> 5)] |= 1 << (i & 31);
+    }
+  });
+  return { elements, words, masks };
 }
 
 // ---- matching ----
@@ -219,6 +248,10 @@ function createPlan({ segments, classes }: Parsed): Plan {
 let steps = 0;
 /** The key as code points, reused between matches (keys are at most a few hundred characters). */
 let scratch = new Int32Array(1024);
+/** Whether the last key decoded into `scratch` was all ASCII. */
+let scratchAscii = true;
+/** Shift-And state, reused: at most ⌈1024 / 32⌉ words. */
+const state = new Uint32Array(Math.ceil(MAX_PATTERN_LENGTH / 32));
 
 function run(plan: Plan, key: string): boolean {
   const n = toCodePoints(key);
@@ -229,13 +262,46 @@ function run(plan: Plan, key: string): boolean {
   let from = plan.head.length;
   const end = n - plan.tail.length;
   for (const segment of plan.middle) {
-    const last = end - segment.length;
-    let at = from;
-    while (at <= last && !matchAt(segment, plan, cps, at)) at++;
-    if (at > last) return false;
-    from = at + segment.length;
+    const at = segment.words > 0 && scratchAscii ? shiftAndFind(segment, cps, from, end) : compareFind(segment.elements, plan, cps, from, end);
+    if (at < 0) return false;
+    from = at + segment.elements.length;
   }
   return true;
+}
+
+/** The leftmost start in [from, end) where `elements` match, comparing at each start; -1 if none. */
+function compareFind(elements: Int32Array, plan: Plan, cps: Int32Array, from: number, end: number): number {
+  const last = end - elements.length;
+  for (let at = from; at <= last; at++) if (matchAt(elements, plan, cps, at)) return at;
+  return -1;
+}
+
+/**
+ * The same, bit-parallel: bit i of the state says the last i + 1 characters match the segment's
+ * first i + 1 elements; every character shifts the state in and masks it with what that character
+ * matches. ASCII keys only (the masks are per ASCII code point).
+ */
+function shiftAndFind(segment: MiddleSegment, cps: Int32Array, from: number, end: number): number {
+  const { words, masks } = segment;
+  const length = segment.elements.length;
+  const top = words - 1;
+  const found = 1 << ((length - 1) & 31);
+  state.fill(0, 0, words);
+  for (let j = from; j < end; j++) {
+    const base = cps[j] * words;
+    let carry = 1;
+    for (let w = 0; w < words; w++) {
+      const x = state[w];
+      state[w] = ((x << 1) | carry) & masks[base + w];
+      carry = x >>> 31;
+    }
+    if ((state[top] & found) !== 0) {
+      steps += (j - from + 1) * words;
+      return j - length + 1;
+    }
+  }
+  steps += Math.max(0, end - from) * words;
+  return -1;
 }
 
 function matchAt(segment: Int32Array, plan: Plan, cps: Int32Array, at: number): boolean {
@@ -275,8 +341,10 @@ function inClass(k: CharClass, c: number): boolean {
 function toCodePoints(key: string): number {
   if (scratch.length < key.length) scratch = new Int32Array(key.length);
   let n = 0;
+  let high = 0;
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
+    high |= c;
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < key.length) {
       const d = key.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
@@ -287,5 +355,6 @@ function toCodePoints(key: string): number {
     }
     scratch[n++] = c;
   }
+  scratchAscii = high < 128;
   return n;
 }
