@@ -59,7 +59,7 @@ describe.each(["memory", "redis"] as const)("crafted globs on the %s store", (st
     expect(issue.contexts).toEqual([]);
     expect(worst.contexts).toEqual([]);
     expect([cleanedIssue.deleted, cleanedWorst.deleted]).toEqual([0, 0]);
-    expect((await reader.countContexts("GLOBAL", TIMEOUT))).toBe(KEYS + 1);
+    expect(await reader.countContexts("GLOBAL", TIMEOUT)).toBe(KEYS + 1);
   }, 120_000);
 
   test("a Watch with a crafted pattern sees exactly its one matching change, while 100 other long keys are written and read", async () => {

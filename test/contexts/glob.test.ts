@@ -155,7 +155,8 @@ describe("glob against the RegExp it replaced", () => {
         // the RegExp found only after the whole parse, is now reported where it stands.
         const message = (error as Error | undefined)?.message ?? "";
         const same = referenceError instanceof FabricError ? message === referenceError.message || /range out of order/.test(message) : true;
-        if (reference || !FabricError.is(error, "INVALID_ARGUMENT") || !same) differences.push({ pattern, referenceError: String(referenceError), error: String(error) });
+        if (reference || !FabricError.is(error, "INVALID_ARGUMENT") || !same)
+          differences.push({ pattern, referenceError: String(referenceError), error: String(error) });
         else refusedBoth++;
         continue;
       }
@@ -186,9 +187,13 @@ describe("glob against the RegExp it replaced", () => {
       const reference = referenceGlob(pattern);
       for (let k = 0; k < 6; k++) {
         // Keys from the pattern itself (wildcards filled in) match often; random ones rarely.
-        const key = k < 3
-          ? pattern.replace(/\\a/g, "a").replace(/\[!?a?-?b?\]|\?/g, () => pick(["a", "b"])).replace(/\*/g, () => text(["a", "b"], 6))
-          : text(["a", "b", "a"], 80);
+        const key =
+          k < 3
+            ? pattern
+                .replace(/\\a/g, "a")
+                .replace(/\[!?a?-?b?\]|\?/g, () => pick(["a", "b"]))
+                .replace(/\*/g, () => text(["a", "b"], 6))
+            : text(["a", "b", "a"], 80);
         const mine = glob.matches(key);
         if (mine !== reference.matches(key)) differences.push({ pattern, key, matched: mine });
         if (mine) matched++;

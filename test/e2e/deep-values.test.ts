@@ -124,7 +124,10 @@ describe(`the deepest value (${DEPTH} levels) through every read path`, () => {
     })();
     await ready;
     // Batch: a set (the echoed context) and a delete (the previous context, the deepest response path).
-    const batch = await client.batch([{ op: "set", key, value }, { op: "delete", key }]);
+    const batch = await client.batch([
+      { op: "set", key, value },
+      { op: "delete", key },
+    ]);
     await watching;
     abort.abort();
     expect(batch.results.map((r) => (r.op === "set" ? r.context.value : r.previous?.value))).toEqual([value, value]);
@@ -160,15 +163,26 @@ describe(`the deepest value (${DEPTH} levels) through every read path`, () => {
     const tooDeepField = nested(MAX_RECORD_FIELD_DEPTH + 1, "objects");
     const refusals = [
       client.setContext({ key: "deep:refused", value: tooDeep }),
-      client.batch([{ op: "set", key: "deep:ok", value: 1 }, { op: "set", key: "deep:refused", value: nested(DEPTH + 1, "lists") }]),
+      client.batch([
+        { op: "set", key: "deep:ok", value: 1 },
+        { op: "set", key: "deep:refused", value: nested(DEPTH + 1, "lists") },
+      ]),
       client.recordExecution({ input: tooDeepField }),
       client.recordExecution({ output: tooDeepField }),
       client.recordFeedback({ executionId: "deep-1", corrections: tooDeepField }),
     ];
-    const fields = [/^value\.k0(\.k\d+)*: must nest at most 24 levels/, /^operations\[1\]\.value(\[0\])*: must nest at most 24/,
-      /^execution\.input[.\w]*: must nest at most 23/, /^execution\.output[.\w]*: must nest at most 23/, /^feedback\.corrections[.\w]*: must nest at most 23/];
+    const fields = [
+      /^value\.k0(\.k\d+)*: must nest at most 24 levels/,
+      /^operations\[1\]\.value(\[0\])*: must nest at most 24/,
+      /^execution\.input[.\w]*: must nest at most 23/,
+      /^execution\.output[.\w]*: must nest at most 23/,
+      /^feedback\.corrections[.\w]*: must nest at most 23/,
+    ];
     for (const [i, call] of refusals.entries()) {
-      const err = await call.then(() => undefined, (e: unknown) => e);
+      const err = await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(FabricError.is(err, "INVALID_ARGUMENT") && (err as Error).message).toMatch(fields[i]);
     }
     expect(await client.getContext({ key: "deep:ok" })).toBeNull();
@@ -177,7 +191,8 @@ describe(`the deepest value (${DEPTH} levels) through every read path`, () => {
   test("a request nested deeper than protobuf-es reads is INVALID_ARGUMENT, not INTERNAL", async () => {
     const { setContext } = ContextService.method;
     // protobuf-es encodes any depth: the bytes of a value nested `depth` lists.
-    const request = (depth: number) => Buffer.from(toBinary(setContext.input, create(setContext.input, { key: "deep:wire", value: valueToPb(nested(depth, "lists")) })));
+    const request = (depth: number) =>
+      Buffer.from(toBinary(setContext.input, create(setContext.input, { key: "deep:wire", value: valueToPb(nested(depth, "lists")) })));
     const decodable = await rawCall(raw, setContext, request(40), new grpc.Metadata(), 60_000);
     expect(decodable).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/^value(\[0\])+: must nest at most 24 levels/) });
     const undecodable = await rawCall(raw, setContext, request(200), new grpc.Metadata(), 60_000);
@@ -212,27 +227,52 @@ describe(`Python decodes the same response bytes (stubs from proto/ by protoc)`,
     });
     const watched = await watch;
     await client.setContext({ key, value, metadata: { probe: "python" } });
-    const search = await rawResponses(raw, SearchService.method.search, { query: "deep needle", metadata: { probe: "python" }, waitForIndex: true, minSimilarity: -1 });
+    const search = await rawResponses(raw, SearchService.method.search, {
+      query: "deep needle",
+      metadata: { probe: "python" },
+      waitForIndex: true,
+      minSimilarity: -1,
+    });
     const r = DEEPEST_RECORD_FIELD;
-    const recorded = await rawResponses(raw, ExecutionService.method.recordExecution, { execution: { id: "deep-py", input: valueToPb(r), output: valueToPb(r) } });
-    const feedback = await rawResponses(raw, ExecutionService.method.recordFeedback, { feedback: { executionId: "deep-py", rating: 4, corrections: valueToPb(r) } });
+    const recorded = await rawResponses(raw, ExecutionService.method.recordExecution, {
+      execution: { id: "deep-py", input: valueToPb(r), output: valueToPb(r) },
+    });
+    const feedback = await rawResponses(raw, ExecutionService.method.recordFeedback, {
+      feedback: { executionId: "deep-py", rating: 4, corrections: valueToPb(r) },
+    });
     const getExecution = await rawResponses(raw, ExecutionService.method.getExecution, { id: "deep-py" });
     const list = await rawResponses(raw, ExecutionService.method.listExecutions, { promptKey: "", limit: 1 });
     const exported = await rawResponses(raw, ExecutionService.method.exportTrainingData, { minRating: 4 });
     const records = await rawResponses(raw, ContextService.method.query, { scope: 3 /* FEEDBACK */, pattern: "feedback:deep-py" });
 
-    const add = (name: string, method: DescMethod, bytes: Buffer, expectations: Captured["expect"]) => captured.push({ name, type: method.output.typeName, bytes, expect: expectations });
+    const add = (name: string, method: DescMethod, bytes: Buffer, expectations: Captured["expect"]) =>
+      captured.push({ name, type: method.output.typeName, bytes, expect: expectations });
     add("SetContext", ContextService.method.setContext, set[0], [["context.value", value]]);
     add("GetContext", ContextService.method.getContext, get[0], [["context.value", value]]);
     add("Query", ContextService.method.query, query[0], [["contexts.0.value", value]]);
-    add("Batch (set, and delete's previous: the deepest path)", ContextService.method.batch, batch[0], [["results.0.set.value", value], ["results.1.delete.previous.value", value]]);
-    add("Watch event with prev_context", ContextService.method.watch, watched[1], [["event.context.value", value], ["event.prev_context.value", value]]);
+    add("Batch (set, and delete's previous: the deepest path)", ContextService.method.batch, batch[0], [
+      ["results.0.set.value", value],
+      ["results.1.delete.previous.value", value],
+    ]);
+    add("Watch event with prev_context", ContextService.method.watch, watched[1], [
+      ["event.context.value", value],
+      ["event.prev_context.value", value],
+    ]);
     add("Search", SearchService.method.search, search[0], [["results.0.context.value", value]]);
-    add("RecordExecution", ExecutionService.method.recordExecution, recorded[0], [["execution.input", r], ["execution.output", r]]);
+    add("RecordExecution", ExecutionService.method.recordExecution, recorded[0], [
+      ["execution.input", r],
+      ["execution.output", r],
+    ]);
     add("RecordFeedback", ExecutionService.method.recordFeedback, feedback[0], [["feedback.corrections", r]]);
-    add("GetExecution", ExecutionService.method.getExecution, getExecution[0], [["execution.input", r], ["feedback.corrections", r]]);
+    add("GetExecution", ExecutionService.method.getExecution, getExecution[0], [
+      ["execution.input", r],
+      ["feedback.corrections", r],
+    ]);
     add("ListExecutions", ExecutionService.method.listExecutions, list[0], [["executions.0.output", r]]);
-    add("ExportTrainingData", ExecutionService.method.exportTrainingData, exported[0], [["examples.0.execution.input", r], ["examples.0.feedback.corrections", r]]);
+    add("ExportTrainingData", ExecutionService.method.exportTrainingData, exported[0], [
+      ["examples.0.execution.input", r],
+      ["examples.0.feedback.corrections", r],
+    ]);
     add("Query of a feedback record (its corrections one level down)", ContextService.method.query, records[0], [["contexts.0.value.corrections", r]]);
   }, 120_000);
 
@@ -240,26 +280,30 @@ describe(`Python decodes the same response bytes (stubs from proto/ by protoc)`,
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test.each(["cpp", "python"])("backend %s: every response decodes, with the deep values intact", async (backend) => {
-    const manifest = captured.map((c, i) => {
-      const file = join(work, `${i}.bin`);
-      writeFileSync(file, c.bytes);
-      return { name: c.name, file, type: c.type };
-    });
-    const manifestFile = join(work, "manifest.json");
-    writeFileSync(manifestFile, JSON.stringify(manifest));
-    const { stdout } = await execFileAsync("/usr/bin/python3", ["test/support/decode-responses.py", work, manifestFile], {
-      env: { ...process.env, PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION: backend },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const out = JSON.parse(stdout) as { implementation: string; results: Array<{ name: string; ok: boolean; json?: unknown; error?: string }> };
-    expect(out.implementation).toBe(backend);
-    expect(out.results.filter((r) => !r.ok)).toEqual([]);
-    expect(out.results.map((r) => r.name)).toEqual(captured.map((c) => c.name));
-    for (const [i, c] of captured.entries()) {
-      for (const [path, value] of c.expect) expect({ name: c.name, path, value: at(out.results[i].json, path) }).toEqual({ name: c.name, path, value });
-    }
-  }, 60_000);
+  test.each(["cpp", "python"])(
+    "backend %s: every response decodes, with the deep values intact",
+    async (backend) => {
+      const manifest = captured.map((c, i) => {
+        const file = join(work, `${i}.bin`);
+        writeFileSync(file, c.bytes);
+        return { name: c.name, file, type: c.type };
+      });
+      const manifestFile = join(work, "manifest.json");
+      writeFileSync(manifestFile, JSON.stringify(manifest));
+      const { stdout } = await execFileAsync("/usr/bin/python3", ["test/support/decode-responses.py", work, manifestFile], {
+        env: { ...process.env, PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION: backend },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const out = JSON.parse(stdout) as { implementation: string; results: Array<{ name: string; ok: boolean; json?: unknown; error?: string }> };
+      expect(out.implementation).toBe(backend);
+      expect(out.results.filter((r) => !r.ok)).toEqual([]);
+      expect(out.results.map((r) => r.name)).toEqual(captured.map((c) => c.name));
+      for (const [i, c] of captured.entries()) {
+        for (const [path, value] of c.expect) expect({ name: c.name, path, value: at(out.results[i].json, path) }).toEqual({ name: c.name, path, value });
+      }
+    },
+    60_000,
+  );
 });
 
 function at(json: unknown, path: string): unknown {

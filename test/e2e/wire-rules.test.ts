@@ -21,8 +21,15 @@ const METHODS = allMethods(ContextService, SearchService, ExecutionService);
 
 /** Bad values of each kind, as protobuf-es init values (strings are replaced by invalid UTF-8 after encoding). */
 const BAD: Record<Exclude<FieldKind, "string" | "map-key">, Array<[string, unknown]>> = {
-  double: [["NaN", Number.NaN], ["Infinity", Number.POSITIVE_INFINITY], ["-Infinity", Number.NEGATIVE_INFINITY]],
-  int64: [["2^53", 2n ** 53n], ["-2^63", -(2n ** 63n)]],
+  double: [
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["-Infinity", Number.NEGATIVE_INFINITY],
+  ],
+  int64: [
+    ["2^53", 2n ** 53n],
+    ["-2^63", -(2n ** 63n)],
+  ],
   timestamp: [
     ["nanos -1", { seconds: 1n, nanos: -1 }],
     ["nanos 1e9", { seconds: 1n, nanos: 1_000_000_000 }],
@@ -90,30 +97,47 @@ afterAll(async () => {
 test("the cases reach every method and every kind of field", () => {
   const methods = new Set(CASES.map((c) => c.method.name));
   // Stats, SearchStatus and Reindex take empty requests: nothing in them can be malformed but the bytes.
-  expect([...methods].sort()).toEqual(METHODS.filter((m) => m.input.fields.length > 0).map((m) => m.name).sort());
+  expect([...methods].sort()).toEqual(
+    METHODS.filter((m) => m.input.fields.length > 0)
+      .map((m) => m.name)
+      .sort(),
+  );
   const fields = CASES.map((c) => c.what);
   for (const expected of [
-    "key invalid UTF-8", "metadata.k invalid UTF-8", "metadata (a key) invalid UTF-8", "operations[0].set.ttl mixed signs",
-    "operations[0].delete.if_revision 2^53", "before year 10000", "progress_interval nanos 1e9", "keys.keys[0] invalid UTF-8",
-    "execution.latency_ms NaN", "execution.started_at nanos -1", "feedback.scores[0].value Infinity", "ttl over 10,000 years",
-    "min_similarity NaN", "since nanos 1e9", "query invalid UTF-8",
+    "key invalid UTF-8",
+    "metadata.k invalid UTF-8",
+    "metadata (a key) invalid UTF-8",
+    "operations[0].set.ttl mixed signs",
+    "operations[0].delete.if_revision 2^53",
+    "before year 10000",
+    "progress_interval nanos 1e9",
+    "keys.keys[0] invalid UTF-8",
+    "execution.latency_ms NaN",
+    "execution.started_at nanos -1",
+    "feedback.scores[0].value Infinity",
+    "ttl over 10,000 years",
+    "min_similarity NaN",
+    "since nanos 1e9",
+    "query invalid UTF-8",
   ]) {
     expect(fields).toContain(expected);
   }
 });
 
-test.each(CASES.map((c) => [`${c.method.name}: ${c.what}`, c] as const))(
-  "%s → INVALID_ARGUMENT naming the field, nothing written",
-  async (_name, c) => {
-    const before = (await t.client.stats()).revision;
-    const outcome = await rawCall(raw, c.method, c.body, new grpc.Metadata(), 30_000);
-    expect({ code: outcome.code, details: outcome.details }).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(new RegExp(`^${escape(c.field)}: `)) });
-    expect((await t.client.stats()).revision).toBe(before);
-  },
-);
+test.each(CASES.map((c) => [`${c.method.name}: ${c.what}`, c] as const))("%s → INVALID_ARGUMENT naming the field, nothing written", async (_name, c) => {
+  const before = (await t.client.stats()).revision;
+  const outcome = await rawCall(raw, c.method, c.body, new grpc.Metadata(), 30_000);
+  expect({ code: outcome.code, details: outcome.details }).toEqual({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: expect.stringMatching(new RegExp(`^${escapeRegExp(c.field)}: `)),
+  });
+  expect((await t.client.stats()).revision).toBe(before);
+});
 
 test("bytes that are not the message are INVALID_ARGUMENT naming the message type", async () => {
-  const truncated = Buffer.from(toBinary(ContextService.method.setContext.input, create(ContextService.method.setContext.input, { key: "k".repeat(40) }))).subarray(0, 10);
+  const truncated = Buffer.from(
+    toBinary(ContextService.method.setContext.input, create(ContextService.method.setContext.input, { key: "k".repeat(40) })),
+  ).subarray(0, 10);
   for (const [method, body] of [
     [ContextService.method.setContext, truncated],
     [ContextService.method.watch, Buffer.from([0x0f, 0x01])],
@@ -121,7 +145,7 @@ test("bytes that are not the message are INVALID_ARGUMENT naming the message typ
   ] as const) {
     const outcome = await rawCall(raw, method, body, new grpc.Metadata(), 30_000);
     expect(outcome.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(outcome.details).toMatch(new RegExp(`^request: cannot be decoded as ${escape(method.input.typeName)}: `));
+    expect(outcome.details).toMatch(new RegExp(`^request: cannot be decoded as ${escapeRegExp(method.input.typeName)}: `));
   }
 });
 
@@ -129,7 +153,10 @@ test("semantic rules beyond the wire's: latency 1e308, a reversed class, a non-f
   const { recordExecution } = ExecutionService.method;
   const huge = Buffer.from(toBinary(recordExecution.input, create(recordExecution.input, { execution: { latencyMs: 1e308 } })));
   const outcome = await rawCall(raw, recordExecution, huge, new grpc.Metadata(), 30_000);
-  expect(outcome).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/^execution\.latency_ms: must be a number of milliseconds from 0 to/) });
+  expect(outcome).toEqual({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: expect.stringMatching(/^execution\.latency_ms: must be a number of milliseconds from 0 to/),
+  });
 
   for (const method of [ContextService.method.query, ContextService.method.watch, ContextService.method.cleanup]) {
     const init = method === ContextService.method.watch ? { filter: { case: "pattern", value: "k[z-a]" } } : { pattern: "k[z-a]", before: { seconds: 1n } };
@@ -139,10 +166,18 @@ test("semantic rules beyond the wire's: latency 1e308, a reversed class, a non-f
   }
 
   const { setContext } = ContextService.method;
-  const nan = Buffer.from(toBinary(setContext.input, create(setContext.input, { key: "k", value: { kind: { case: "listValue", value: { values: [{ kind: { case: "numberValue", value: Number.NaN } }] } } } })));
-  expect(await rawCall(raw, setContext, nan, new grpc.Metadata(), 30_000)).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: "value[0]: numbers must be finite" });
+  const nan = Buffer.from(
+    toBinary(
+      setContext.input,
+      create(setContext.input, { key: "k", value: { kind: { case: "listValue", value: { values: [{ kind: { case: "numberValue", value: Number.NaN } }] } } } }),
+    ),
+  );
+  expect(await rawCall(raw, setContext, nan, new grpc.Metadata(), 30_000)).toEqual({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: "value[0]: numbers must be finite",
+  });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
