@@ -5,6 +5,8 @@ import { createLatencyMeter, type LatencyMeter } from "./contexts/latency.js";
 import { createWatchOps, type WatchOptions } from "./watch/watch-ops.js";
 import { createSearchOps, type SearchOptions } from "./search/search-ops.js";
 import { createExecutionOps, type ExecutionOptions } from "./executions/execution-ops.js";
+import { createPromptRegistry, type PromptRegistryCore, type PromptRegistryOptions } from "./prompts/registry.js";
+import { REGISTRY_RESERVED_KEYS } from "./prompts/keys.js";
 
 export interface FabricOptions {
   store: Store;
@@ -14,12 +16,15 @@ export interface FabricOptions {
   /** Semantic search (an embedder and a vector index); absent: search is off and answers UNIMPLEMENTED. */
   search?: SearchOptions;
   executions?: ExecutionOptions;
+  prompts?: PromptRegistryOptions;
 }
 
 /** The in-process fabric with the hooks the server needs besides the public API. */
 export interface FabricCore extends Fabric {
   readonly store: Store;
   readonly latency: LatencyMeter;
+  /** The registry with its rollout controller (tests drive `prompts.controller.tick()`). */
+  readonly prompts: PromptRegistryCore;
 }
 
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
@@ -27,7 +32,7 @@ export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 /**
  * The in-process fabric: the guide's API over a Store, with no transport. The gRPC server wraps one;
  * tests and embedded users call it directly. Each area (contexts, watch, search, executions) is its
- * own module; this function only wires them together and owns their lifecycle.
+ * own module (the prompt registry too); this function only wires them together and owns their lifecycle.
  *
  * @example
  * const fabric = createFabric({ store: createMemoryStore() });
@@ -40,10 +45,17 @@ export function createFabric(options: FabricOptions): FabricCore {
     store,
     latency,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    reserved: REGISTRY_RESERVED_KEYS,
   });
   const watchOps = createWatchOps({ store, options: options.watch ?? {} });
   const searchOps = createSearchOps({ store, contextOps, options: options.search });
   const executionOps = createExecutionOps({ store, contextOps, options: options.executions ?? {} });
+  const prompts = createPromptRegistry({
+    store,
+    executions: executionOps,
+    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    ...(options.prompts ? { options: options.prompts } : {}),
+  });
   let closed: Promise<void> | undefined;
   return {
     store,
@@ -52,8 +64,10 @@ export function createFabric(options: FabricOptions): FabricCore {
     ...watchOps,
     ...searchOps,
     ...executionOps,
+    prompts,
     close() {
       closed ??= (async () => {
+        await prompts.close();
         await watchOps.closeWatch();
         await searchOps.closeSearch();
         await store.close();

@@ -1,6 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import { ContextService } from "@cache-fabric/client/gen/context";
 import { ExecutionService } from "@cache-fabric/client/gen/execution";
+import { PromptService } from "@cache-fabric/client/gen/prompt";
 import { SearchService } from "@cache-fabric/client/gen/search";
 import type { Fabric } from "@cache-fabric/client/api";
 import { ConfigError, type SettingValues } from "./config.js";
@@ -73,7 +74,7 @@ export interface Ops {
 }
 
 /** The services a healthy fabric offers, as health reports them. */
-export const FABRIC_SERVICE_NAMES = [ContextService.typeName, SearchService.typeName, ExecutionService.typeName];
+export const FABRIC_SERVICE_NAMES = [ContextService.typeName, SearchService.typeName, ExecutionService.typeName, PromptService.typeName];
 
 /**
  * Operations and security around one fabric server, from its settings: authentication and

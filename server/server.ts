@@ -3,11 +3,13 @@ import { setMaxListeners } from "node:events";
 import { ContextService } from "@cache-fabric/client/gen/context";
 import { ExecutionService } from "@cache-fabric/client/gen/execution";
 import { SearchService } from "@cache-fabric/client/gen/search";
+import { PromptService } from "@cache-fabric/client/gen/prompt";
 import type { Fabric } from "@cache-fabric/client/api";
 import { addService, type AdapterHooks } from "./grpc/adapter.js";
 import { contextServiceHandlers } from "./grpc/context-service.js";
 import { executionServiceHandlers } from "./grpc/execution-service.js";
 import { searchServiceHandlers } from "./grpc/search-service.js";
+import { promptServiceHandlers } from "./grpc/prompt-service.js";
 import { keepaliveChannelOptions, type KeepaliveOptions } from "./watch/keepalive.js";
 
 export interface FabricServerOptions {
@@ -38,7 +40,7 @@ export interface FabricServer {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-/** Serves the fabric's three services over gRPC. */
+/** Serves the fabric's four services over gRPC. */
 export async function startFabricServer(options: FabricServerOptions): Promise<FabricServer> {
   const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
   const server = new grpc.Server({
@@ -54,6 +56,7 @@ export async function startFabricServer(options: FabricServerOptions): Promise<F
   addService(server, ContextService, contextServiceHandlers(options.fabric), hooks);
   addService(server, SearchService, searchServiceHandlers(options.fabric), hooks);
   addService(server, ExecutionService, executionServiceHandlers(options.fabric), hooks);
+  addService(server, PromptService, promptServiceHandlers(options.fabric), hooks);
   options.extraServices?.(server);
 
   const listen = options.listen ?? "127.0.0.1:50051";

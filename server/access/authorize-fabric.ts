@@ -6,6 +6,7 @@ import { FabricError } from "@cache-fabric/client/api";
 import { escapeGlob } from "../contexts/glob.js";
 import { validateScope } from "../contexts/validate.js";
 import { currentCall } from "../grpc/adapter.js";
+import { authorizePrompts } from "../prompts/authorize-prompts.js";
 import { principalOf } from "./authenticate.js";
 import {
   allows, allowsSome, covers, denied, requireAllowed, requireCovers, requireSome, scopesOf, userPrefix, type Principal,
@@ -235,6 +236,8 @@ export function authorizeFabric(inner: Fabric, options: AuthorizeOptions = {}): 
       requireSome(p, "read", "EXECUTION");
       return filterExport(inner.exportTrainingData(input, o), p);
     },
+
+    prompts: authorizePrompts(inner.prompts, who),
 
     close: () => inner.close(),
   };

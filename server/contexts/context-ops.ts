@@ -2,9 +2,9 @@ import type {
   BatchOperation, BatchResult, CleanupInput, CleanupResult, Context, ContextRef, DeleteContextInput,
   DeleteResult, Fabric, FabricStats, Pipeline, QueryInput, QueryPage, Scope, SetContextInput,
 } from "@cache-fabric/client/api";
-import { createPipeline } from "@cache-fabric/client/api";
+import { SCOPES, createPipeline } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
-import { compileGlob } from "./glob.js";
+import { compileGlob, type Glob } from "./glob.js";
 import type { LatencyMeter } from "./latency.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import type { DeleteOp, SetOp, Store, WriteOp } from "../store/types.js";
@@ -18,6 +18,11 @@ export interface ContextOpsDeps {
   latency: LatencyMeter;
   /** Largest value accepted, as JSON bytes. */
   maxValueBytes: number;
+  /**
+   * Keys another area owns (the prompt registry's records): generic writes to them are refused with
+   * this rule's message, and cleanup passes over them. Reads stay open.
+   */
+  reserved?: { matches(scope: Scope, key: string): boolean; rule: string };
 }
 
 export type ContextOps = Pick<
@@ -27,11 +32,15 @@ export type ContextOps = Pick<
 >;
 
 /** The generic context API of the core: validate, then one store call, timed. */
-export function createContextOps({ store, latency, maxValueBytes }: ContextOpsDeps): ContextOps {
+export function createContextOps({ store, latency, maxValueBytes, reserved }: ContextOpsDeps): ContextOps {
+  const refuseReserved = (scope: Scope, key: string, field: string): string => {
+    if (reserved?.matches(scope, key)) throw FabricError.invalid(field, reserved.rule);
+    return key;
+  };
   const toSetOp = (input: SetContextInput, field = ""): SetOp => {
     if (!input || typeof input !== "object") throw FabricError.invalid(field || "request", "must be an object");
     const scope = validateScope(input.scope, `${field}scope`);
-    const key = validateKey(input.key, `${field}key`);
+    const key = refuseReserved(scope, validateKey(input.key, `${field}key`), `${field}key`);
     validateValue(input.value, maxValueBytes, `${field}value`);
     const ttlMs = validateTtl(input.ttl, `${field}ttl`);
     const ifRevision = validateRevision(input.ifRevision, `${field}if_revision`);
@@ -48,10 +57,11 @@ export function createContextOps({ store, latency, maxValueBytes }: ContextOpsDe
   const toDeleteOp = (input: DeleteContextInput, field = ""): DeleteOp => {
     if (!input || typeof input !== "object") throw FabricError.invalid(field || "request", "must be an object");
     const ifRevision = validateRevision(input.ifRevision, `${field}if_revision`);
+    const scope = validateScope(input.scope, `${field}scope`);
     return {
       op: "delete",
-      scope: validateScope(input.scope, `${field}scope`),
-      key: validateKey(input.key, `${field}key`),
+      scope,
+      key: refuseReserved(scope, validateKey(input.key, `${field}key`), `${field}key`),
       ...(ifRevision !== undefined ? { ifRevision } : {}),
     };
   };
@@ -152,10 +162,32 @@ export function createContextOps({ store, latency, maxValueBytes }: ContextOpsDe
         const before = validateInstant(input.before, "before");
         const scope = input.scope === undefined ? undefined : validateScope(input.scope);
         const glob = input.pattern ? compileGlob(input.pattern) : undefined;
-        return store.cleanup({ before, ...(scope ? { scope } : {}), ...(glob ? { glob } : {}) });
+        if (!reserved) return store.cleanup({ before, ...(scope ? { scope } : {}), ...(glob ? { glob } : {}) });
+        // One scope at a time, so the reserved keys are spared in their own scope only.
+        let deleted = 0;
+        let revision = 0;
+        for (const s of scope ? [scope] : SCOPES) {
+          const out = await store.cleanup({ before, scope: s, glob: sparing(s, glob, reserved) });
+          deleted += out.deleted;
+          revision = Math.max(revision, out.revision);
+        }
+        return { deleted, revision };
       }),
   };
   return ops;
+}
+
+/**
+ * `pattern` (everything when absent) without the reserved keys of `scope`. Stores test cleanup
+ * candidates with `matches` (test/prompts checks both stores); `prefix` keeps its meaning.
+ */
+function sparing(scope: Scope, pattern: Glob | undefined, reserved: NonNullable<ContextOpsDeps["reserved"]>): Glob {
+  return {
+    source: pattern?.source ?? "*",
+    prefix: pattern?.prefix ?? "",
+    exact: false,
+    matches: (key) => !reserved.matches(scope, key) && (pattern ? pattern.matches(key) : true),
+  };
 }
 
 /** Fraction of reads that found a context; 0 before any read. */

@@ -64,12 +64,13 @@ class Grouped<T> {
 
   /** The accumulator of `e`'s group, created on first use. */
   groupOf(e: Execution): T {
-    const id = `${e.promptKey ?? ""}\u0000${e.promptRevision ?? 0}`;
+    const id = `${e.promptKey ?? ""}\u0000${e.promptRevision ?? 0}\u0000${e.promptVersion ?? 0}`;
     let g = this.groups.get(id);
     if (!g) {
       const group: PromptRevisionGroup = {
         ...(e.promptKey !== undefined ? { promptKey: e.promptKey } : {}),
         ...(e.promptRevision !== undefined ? { promptRevision: e.promptRevision } : {}),
+        ...(e.promptVersion !== undefined ? { promptVersion: e.promptVersion } : {}),
       };
       g = { group, acc: this.make() };
       this.groups.set(id, g);
@@ -77,12 +78,13 @@ class Grouped<T> {
     return g.acc;
   }
 
-  /** Groups ordered by prompt key (none first), then revision (none first). */
+  /** Groups ordered by prompt key (none first), then revision, then version (none first). */
   sorted(): { group: PromptRevisionGroup; acc: T }[] {
     return [...this.groups.values()].sort(
       (a, b) =>
         compareStrings(a.group.promptKey ?? "", b.group.promptKey ?? "") ||
-        (a.group.promptRevision ?? 0) - (b.group.promptRevision ?? 0),
+        (a.group.promptRevision ?? 0) - (b.group.promptRevision ?? 0) ||
+        (a.group.promptVersion ?? 0) - (b.group.promptVersion ?? 0),
     );
   }
 }

@@ -277,6 +277,7 @@ function matches(e: Execution, f: ExecutionFilter): boolean {
     t >= f.sinceMs &&
     t < f.untilMs &&
     (f.promptKey === undefined || e.promptKey === f.promptKey) &&
+    (f.promptLabel === undefined || e.promptLabel === f.promptLabel) &&
     (f.status === undefined || e.status === f.status)
   );
 }

@@ -13,7 +13,8 @@ import type { Context, Execution, ExecutionStatus, Feedback, JsonValue, Score } 
  *
  * Values (snake_case, the guide's names where it has them; optional members are omitted, not null):
  *   execution  { execution_id, timestamp, finished_at, input?, output?, latency_ms, status, error?,
- *                prompt_key?, prompt_revision? }   timestamps ISO-8601 UTC, status "OK" | "ERROR"
+ *                prompt_key?, prompt_revision?, prompt_version?, prompt_label? }
+ *                timestamps ISO-8601 UTC, status "OK" | "ERROR"
  *   user       { execution_id, timestamp, rating, comment, corrections }   absent members are null,
  *                as in the guide's `feedback.get(...)`
  *   automated  { execution_id, timestamp, scores: [{ name, value, max }], comment? }
@@ -80,6 +81,8 @@ export function encodeExecution(e: ExecutionRecord): { value: JsonValue; metadat
   if (e.error !== undefined) value.error = e.error;
   if (e.promptKey !== undefined) value.prompt_key = e.promptKey;
   if (e.promptRevision !== undefined) value.prompt_revision = e.promptRevision;
+  if (e.promptVersion !== undefined) value.prompt_version = e.promptVersion;
+  if (e.promptLabel !== undefined) value.prompt_label = e.promptLabel;
   const metadata: Record<string, string> = { ...e.metadata, execution_id: e.id, status: e.status };
   if (e.promptKey !== undefined) metadata.prompt_key = e.promptKey;
   if (e.promptRevision !== undefined) metadata.prompt_revision = String(e.promptRevision);
@@ -112,6 +115,8 @@ export function decodeExecution(ctx: Context): Execution | null {
   const status: ExecutionStatus = v.status === "OK" || v.status === "ERROR" ? v.status : error ? "ERROR" : "OK";
   const promptKey = typeof v.prompt_key === "string" && v.prompt_key !== "" ? v.prompt_key : md.prompt_key || undefined;
   const promptRevision = revisionOf(v.prompt_revision) ?? revisionOf(md.prompt_revision === undefined ? undefined : Number(md.prompt_revision));
+  const promptVersion = revisionOf(v.prompt_version);
+  const promptLabel = typeof v.prompt_label === "string" && v.prompt_label !== "" ? v.prompt_label : undefined;
   return {
     id,
     startedAt,
@@ -123,6 +128,8 @@ export function decodeExecution(ctx: Context): Execution | null {
     ...(error !== undefined ? { error } : {}),
     ...(promptKey !== undefined ? { promptKey } : {}),
     ...(promptRevision !== undefined ? { promptRevision } : {}),
+    ...(promptVersion !== undefined ? { promptVersion } : {}),
+    ...(promptLabel !== undefined ? { promptLabel } : {}),
     metadata: without(md, RESERVED_EXECUTION_METADATA),
     revision: ctx.revision,
     ...(ctx.expiresAt ? { expiresAt: ctx.expiresAt } : {}),

@@ -10,6 +10,7 @@ import {
   EXECUTION_ID_RE, MAX_EXECUTION_ID_LENGTH, RESERVED_EXECUTION_METADATA, RESERVED_FEEDBACK_METADATA,
   type ExecutionRecord, type FeedbackRecord,
 } from "./records.js";
+import { validateLabelName } from "../prompts/names.js";
 
 /**
  * Input rules for executions and feedback. Like server/contexts/validate.ts, every check throws
@@ -67,6 +68,7 @@ export function normalizeExecution(input: ExecutionInput, nowMs: number): { reco
   if (promptRevision !== undefined && (typeof promptRevision !== "number" || !Number.isSafeInteger(promptRevision) || promptRevision < 0)) {
     throw FabricError.invalid("execution.prompt_revision", "must be a non-negative integer");
   }
+  const { promptVersion, promptLabel } = registryPrompt(input, promptKey, promptRevision);
 
   const record: ExecutionRecord = {
     id,
@@ -79,6 +81,8 @@ export function normalizeExecution(input: ExecutionInput, nowMs: number): { reco
     ...(error ? { error } : {}),
     ...(promptKey !== undefined ? { promptKey } : {}),
     ...(promptRevision ? { promptRevision } : {}),
+    ...(promptVersion ? { promptVersion } : {}),
+    ...(promptLabel ? { promptLabel } : {}),
     metadata: userMetadata(input.metadata, "execution.metadata", RESERVED_EXECUTION_METADATA),
   };
   const ttlMs = validateTtl(input.ttl, "ttl");
@@ -159,13 +163,45 @@ export function validateWindow(input: TimeWindow | undefined): Window {
 
 export interface ExecutionFilter extends Window {
   promptKey?: string;
+  promptLabel?: string;
   status?: ExecutionStatus;
 }
 
-export function validateFilter(input: (TimeWindow & { promptKey?: string; status?: ExecutionStatus }) | undefined): ExecutionFilter {
+export function validateFilter(
+  input: (TimeWindow & { promptKey?: string; promptLabel?: string; status?: ExecutionStatus }) | undefined,
+): ExecutionFilter {
   const promptKey = input?.promptKey ? validateKey(input.promptKey, "prompt_key") : undefined;
+  const promptLabel = input?.promptLabel ? validateLabelName(input.promptLabel, "prompt_label") : undefined;
   const status = validateStatus(input?.status, "status");
-  return { ...validateWindow(input), ...(promptKey ? { promptKey } : {}), ...(status ? { status } : {}) };
+  return {
+    ...validateWindow(input),
+    ...(promptKey ? { promptKey } : {}),
+    ...(promptLabel ? { promptLabel } : {}),
+    ...(status ? { status } : {}),
+  };
+}
+
+/**
+ * A registry prompt's version and label (README "Prompt registry"): `promptKey` names the prompt,
+ * `promptVersion` the version that ran. A registry prompt has versions, not context revisions, so
+ * the two are exclusive, which keeps one stats group per version.
+ */
+function registryPrompt(
+  input: ExecutionInput,
+  promptKey: string | undefined,
+  promptRevision: number | undefined,
+): { promptVersion?: number; promptLabel?: string } {
+  const { promptVersion, promptLabel } = input;
+  if (promptVersion !== undefined && promptVersion !== 0) {
+    if (typeof promptVersion !== "number" || !Number.isSafeInteger(promptVersion) || promptVersion < 0) {
+      throw FabricError.invalid("execution.prompt_version", "must be a positive integer");
+    }
+    if (promptKey === undefined) throw FabricError.invalid("execution.prompt_version", "needs prompt_key (the prompt's name)");
+    if (promptRevision) throw FabricError.invalid("execution.prompt_revision", "must be 0 with prompt_version (a registry prompt is identified by its version)");
+  }
+  if (promptLabel === undefined || promptLabel === "") return promptVersion ? { promptVersion } : {};
+  if (!promptVersion) throw FabricError.invalid("execution.prompt_label", "needs prompt_version");
+  return { promptVersion, promptLabel: validateLabelName(promptLabel, "execution.prompt_label") };
 }
 
 export function validateListInput(input: ListExecutionsInput | undefined): ExecutionFilter & { limit: number; pageToken?: string } {

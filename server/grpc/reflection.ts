@@ -3,12 +3,13 @@ import { type DescFile, toBinary } from "@bufbuild/protobuf";
 import { type DescriptorProto, type EnumDescriptorProto, type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { file_cachefabric_v1_context } from "@cache-fabric/client/gen/context";
 import { file_cachefabric_v1_execution } from "@cache-fabric/client/gen/execution";
+import { file_cachefabric_v1_prompt } from "@cache-fabric/client/gen/prompt";
 import { file_cachefabric_v1_search } from "@cache-fabric/client/gen/search";
 import { HEALTH_FILE } from "./health-descriptor.js";
 import { decodeReflectionRequest, encodeReflectionResponse, type ReflectionAnswer, type ReflectionQuery } from "./reflection-wire.js";
 
 /** The fabric's contract as the generated code embeds it (each with its imports: the well-known types). */
-const FABRIC_FILES: DescFile[] = [file_cachefabric_v1_context, file_cachefabric_v1_search, file_cachefabric_v1_execution];
+const FABRIC_FILES: DescFile[] = [file_cachefabric_v1_context, file_cachefabric_v1_search, file_cachefabric_v1_execution, file_cachefabric_v1_prompt];
 
 /** Both protocol versions grpcurl and other tools speak; v1alpha is what older clients ask for. */
 const REFLECTION_SERVICES = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];

@@ -5,3 +5,5 @@
 export * from "./types.js";
 export * from "./errors.js";
 export * from "./pipeline.js";
+export * from "./prompts.js";
+export * from "./prompt-resolve.js";

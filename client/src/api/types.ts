@@ -5,6 +5,7 @@
  */
 
 import type { FabricError } from "./errors.js";
+import type { PromptRegistry } from "./prompts.js";
 
 /** Partitions of the key space; a key is unique within its scope. */
 export const SCOPES = ["GLOBAL", "EXECUTION", "FEEDBACK", "USER"] as const;
@@ -311,6 +312,10 @@ export interface Execution {
   promptKey?: string;
   /** Revision of that prompt's context when it ran; stats group by it. Absent: unknown. */
   promptRevision?: number;
+  /** A registry prompt (`promptKey` = its name): the version that actually ran. Stats group by it. */
+  promptVersion?: number;
+  /** The label that version was resolved through; rollout gates compare only their own label. */
+  promptLabel?: string;
   /** Free metadata (the reserved keys execution_id, status, prompt_key, prompt_revision excluded). */
   metadata: Record<string, string>;
   /** Store revision of the record. */
@@ -335,6 +340,10 @@ export interface ExecutionInput {
   error?: string;
   promptKey?: string;
   promptRevision?: number;
+  /** A registry prompt's version (with `promptKey` = its name; not with `promptRevision`). */
+  promptVersion?: number;
+  /** The label the version was resolved through (only with `promptVersion`). */
+  promptLabel?: string;
   metadata?: Record<string, string>;
   /** Time to live in seconds; absent means the server's default retention. */
   ttl?: number;
@@ -416,6 +425,8 @@ export interface ExecutionPage {
 
 export interface ExecutionStatsInput extends TimeWindow {
   promptKey?: string;
+  /** Only executions recorded with this prompt label. */
+  promptLabel?: string;
 }
 
 /** Figures over a set of executions; percentiles are exact (nearest rank); all 0 when count is 0. */
@@ -436,11 +447,13 @@ export interface PromptRevisionGroup {
   promptKey?: string;
   /** Absent for executions recorded without a prompt revision. */
   promptRevision?: number;
+  /** Absent for executions recorded without a registry version. */
+  promptVersion?: number;
 }
 
-/** Totals at the top level, and the same figures per (prompt key, revision). */
+/** Totals at the top level, and the same figures per (prompt key, revision, version). */
 export interface ExecutionStats extends ExecutionFigures {
-  /** Ordered by prompt key, then revision. */
+  /** Ordered by prompt key, then revision, then version. */
   byPromptRevision: (PromptRevisionGroup & ExecutionFigures)[];
 }
 
@@ -473,7 +486,7 @@ export interface FeedbackFigures {
   scores: ScoreSummary[];
 }
 
-/** Totals at the top level, and the same figures per (prompt key, revision). */
+/** Totals at the top level, and the same figures per (prompt key, revision, version). */
 export interface FeedbackSummary extends FeedbackFigures {
   byPromptRevision: (PromptRevisionGroup & FeedbackFigures)[];
 }
@@ -524,6 +537,9 @@ export interface Fabric {
   feedbackSummary(input?: FeedbackSummaryInput, options?: CallOptions): Promise<FeedbackSummary>;
   /** Executions joined with their feedback, streamed; filter by window, rating, corrections. */
   exportTrainingData(input?: ExportInput, options?: CallOptions): AsyncIterable<ExecutionWithFeedback>;
+
+  /** The prompt registry: versions, labels, label history, staged rollouts (PromptService). */
+  readonly prompts: PromptRegistry;
 
   close(): Promise<void>;
 }

@@ -4,6 +4,8 @@ import {
 } from "../wire/convert.js";
 import { FabricError } from "../api/errors.js";
 import { executionCalls, type ExecutionCalls } from "./executions.js";
+import { remotePrompts } from "./prompts.js";
+import type { PromptRegistry } from "../api/prompts.js";
 import { ContextService, type DeleteContextResponse } from "../gen/cachefabric/v1/context_pb.js";
 import { createPipeline } from "../api/pipeline.js";
 import { reindexRemote, searchRemote, searchStatusRemote } from "./search.js";
@@ -35,10 +37,13 @@ export class FabricClient implements Fabric {
   readonly transport: Transport;
   private readonly closing = new AbortController();
   private readonly executions: ExecutionCalls;
+  /** The prompt registry (PromptService): versions, labels, history, rollouts. */
+  readonly prompts: PromptRegistry;
 
   constructor(options: FabricClientOptions = {}) {
     this.transport = createTransport(options);
     this.executions = executionCalls(this.transport);
+    this.prompts = remotePrompts(this.transport);
   }
 
   async setContext(input: SetContextInput, options?: CallOptions): Promise<Context> {

@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { dateFromPb, dateToPb, fromBig, secondsFromPb, secondsToPb, toBig, valueFromPb, valueToPb } from "./convert.js";
 import { FabricError } from "../api/errors.js";
+import { wireInt32, wireInt64, wireNumber, wireString } from "./input-checks.js";
 import {
   ExecutionStatus as PbStatus,
   type Execution as PbExecution, type ExecutionSchema, type ExecutionStats as PbExecutionStats, type ExecutionStatsSchema,
@@ -69,32 +70,6 @@ function jsonToPb(value: JsonValue | undefined, field: string) {
   }
 }
 
-function str(value: unknown, field: string): string {
-  if (value === undefined || value === null) return "";
-  if (typeof value !== "string") throw FabricError.invalid(field, "must be a string");
-  return value;
-}
-
-function num(value: unknown, field: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number") throw FabricError.invalid(field, "must be a number");
-  return value;
-}
-
-function int64(value: unknown, field: string): bigint {
-  if (value === undefined || value === null) return 0n;
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) throw FabricError.invalid(field, "must be an integer");
-  return BigInt(value);
-}
-
-function int32(value: unknown, field: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || Math.abs(value) > 2 ** 31 - 1) {
-    throw FabricError.invalid(field, "must be an integer");
-  }
-  return value;
-}
-
 function stringMap(metadata: unknown, field: string): Record<string, string> {
   if (metadata === undefined || metadata === null) return {};
   if (typeof metadata !== "object" || Array.isArray(metadata)) throw FabricError.invalid(field, "must be an object of string values");
@@ -118,16 +93,18 @@ export function recordExecutionToPb(input: ExecutionInput): MessageInitShape<typ
   if (!input || typeof input !== "object") throw FabricError.invalid("execution", "is required");
   return {
     execution: {
-      id: str(input.id, "execution.id"),
+      id: wireString(input.id, "execution.id"),
       startedAt: instantToPb(input.startedAt, "execution.started_at"),
       finishedAt: instantToPb(input.finishedAt, "execution.finished_at"),
       input: jsonToPb(input.input, "execution.input"),
       output: jsonToPb(input.output, "execution.output"),
-      latencyMs: num(input.latencyMs, "execution.latency_ms"),
+      latencyMs: wireNumber(input.latencyMs, "execution.latency_ms"),
       status: statusToPb(input.status, "execution.status"),
-      error: str(input.error, "execution.error"),
-      promptKey: str(input.promptKey, "execution.prompt_key"),
-      promptRevision: int64(input.promptRevision, "execution.prompt_revision"),
+      error: wireString(input.error, "execution.error"),
+      promptKey: wireString(input.promptKey, "execution.prompt_key"),
+      promptRevision: wireInt64(input.promptRevision, "execution.prompt_revision"),
+      promptVersion: wireInt64(input.promptVersion, "execution.prompt_version"),
+      promptLabel: wireString(input.promptLabel, "execution.prompt_label"),
       metadata: stringMap(input.metadata, "execution.metadata"),
     },
     ttl: ttlToPb(input.ttl),
@@ -139,15 +116,15 @@ export function recordFeedbackToPb(input: FeedbackInput): MessageInitShape<typeo
   if (input.scores !== undefined && !Array.isArray(input.scores)) throw FabricError.invalid("feedback.scores", "must be a list");
   return {
     feedback: {
-      executionId: str(input.executionId, "feedback.execution_id"),
+      executionId: wireString(input.executionId, "feedback.execution_id"),
       timestamp: instantToPb(input.timestamp, "feedback.timestamp"),
-      rating: int32(input.rating, "feedback.rating"),
-      comment: str(input.comment, "feedback.comment"),
+      rating: wireInt32(input.rating, "feedback.rating"),
+      comment: wireString(input.comment, "feedback.comment"),
       corrections: input.corrections === null ? undefined : jsonToPb(input.corrections, "feedback.corrections"),
       scores: (input.scores ?? []).map((s, i) => ({
-        name: str(s?.name, `feedback.scores[${i}].name`),
-        value: num(s?.value, `feedback.scores[${i}].value`) ?? 0,
-        max: num(s?.max, `feedback.scores[${i}].max`) ?? 0,
+        name: wireString(s?.name, `feedback.scores[${i}].name`),
+        value: wireNumber(s?.value, `feedback.scores[${i}].value`) ?? 0,
+        max: wireNumber(s?.max, `feedback.scores[${i}].max`) ?? 0,
       })),
       metadata: stringMap(input.metadata, "feedback.metadata"),
     },
@@ -158,24 +135,24 @@ export function recordFeedbackToPb(input: FeedbackInput): MessageInitShape<typeo
 export function listExecutionsToPb(input: ListExecutionsInput | undefined): MessageInitShape<typeof ListExecutionsRequestSchema> {
   return {
     ...windowToPb(input),
-    promptKey: str(input?.promptKey, "prompt_key"),
+    promptKey: wireString(input?.promptKey, "prompt_key"),
     status: statusToPb(input?.status, "status"),
-    limit: int32(input?.limit, "limit") ?? 0,
-    pageToken: str(input?.pageToken, "page_token"),
+    limit: wireInt32(input?.limit, "limit") ?? 0,
+    pageToken: wireString(input?.pageToken, "page_token"),
   };
 }
 
 /** ExecutionStats and FeedbackSummary take the same request shape. */
-export function statsRequestToPb(input: ExecutionStatsInput | undefined): { promptKey: string; since?: Timestamp; until?: Timestamp } {
-  return { ...windowToPb(input), promptKey: str(input?.promptKey, "prompt_key") };
+export function statsRequestToPb(input: ExecutionStatsInput | undefined): StatsRequestPb {
+  return { ...windowToPb(input), promptKey: wireString(input?.promptKey, "prompt_key"), promptLabel: wireString(input?.promptLabel, "prompt_label") };
 }
 
 export function exportToPb(input: ExportInput | undefined): MessageInitShape<typeof ExportTrainingDataRequestSchema> {
   return {
     ...windowToPb(input),
-    minRating: int32(input?.minRating, "min_rating") ?? 0,
+    minRating: wireInt32(input?.minRating, "min_rating") ?? 0,
     hasCorrections: input?.hasCorrections === true,
-    promptKey: str(input?.promptKey, "prompt_key"),
+    promptKey: wireString(input?.promptKey, "prompt_key"),
   };
 }
 
@@ -185,6 +162,7 @@ export function recordExecutionFromPb(req: RecordExecutionRequest): ExecutionInp
   const e = req.execution;
   if (!e) return { ...(req.ttl ? { ttl: secondsFromPb(req.ttl) } : {}) };
   const promptRevision = fromBig(e.promptRevision, "execution.prompt_revision");
+  const promptVersion = fromBig(e.promptVersion, "execution.prompt_version");
   return {
     ...(e.id ? { id: e.id } : {}),
     ...(e.startedAt ? { startedAt: dateFromPb(e.startedAt) } : {}),
@@ -196,6 +174,8 @@ export function recordExecutionFromPb(req: RecordExecutionRequest): ExecutionInp
     ...(e.error ? { error: e.error } : {}),
     ...(e.promptKey ? { promptKey: e.promptKey } : {}),
     ...(promptRevision !== 0 ? { promptRevision } : {}),
+    ...(promptVersion !== 0 ? { promptVersion } : {}),
+    ...(e.promptLabel ? { promptLabel: e.promptLabel } : {}),
     metadata: { ...e.metadata },
     ...(req.ttl ? { ttl: secondsFromPb(req.ttl) } : {}),
   };
@@ -225,8 +205,15 @@ export function listExecutionsFromPb(req: ListExecutionsRequest): ListExecutions
   };
 }
 
-export function statsRequestFromPb(req: { promptKey: string; since?: Timestamp; until?: Timestamp }): ExecutionStatsInput {
-  return { ...windowFromPb(req), ...(req.promptKey ? { promptKey: req.promptKey } : {}) };
+/** What ExecutionStatsRequest and FeedbackSummaryRequest share. */
+type StatsRequestPb = { promptKey: string; promptLabel: string; since?: Timestamp; until?: Timestamp };
+
+export function statsRequestFromPb(req: StatsRequestPb): ExecutionStatsInput {
+  return {
+    ...windowFromPb(req),
+    ...(req.promptKey ? { promptKey: req.promptKey } : {}),
+    ...(req.promptLabel ? { promptLabel: req.promptLabel } : {}),
+  };
 }
 
 export function exportFromPb(req: ExportTrainingDataRequest): ExportInput {
@@ -260,6 +247,8 @@ export function executionToPb(e: Execution): MessageInitShape<typeof ExecutionSc
     error: e.error ?? "",
     promptKey: e.promptKey ?? "",
     promptRevision: toBig(e.promptRevision ?? 0),
+    promptVersion: toBig(e.promptVersion ?? 0),
+    promptLabel: e.promptLabel ?? "",
     metadata: { ...e.metadata },
     revision: toBig(e.revision),
     expiresAt: dateToPb(e.expiresAt),
@@ -294,7 +283,7 @@ export function withFeedbackToPb(x: ExecutionWithFeedback): {
 }
 
 function groupToPb(g: PromptRevisionGroup) {
-  return { promptKey: g.promptKey ?? "", promptRevision: toBig(g.promptRevision ?? 0) };
+  return { promptKey: g.promptKey ?? "", promptRevision: toBig(g.promptRevision ?? 0), promptVersion: toBig(g.promptVersion ?? 0) };
 }
 
 function figuresToPb(f: ExecutionFigures): MessageInitShape<typeof ExecutionStatsSchema> {
@@ -341,6 +330,7 @@ export function summaryToPb(s: FeedbackSummary): MessageInitShape<typeof Feedbac
 
 export function executionFromPb(pb: PbExecution): Execution {
   const promptRevision = Number(pb.promptRevision);
+  const promptVersion = Number(pb.promptVersion);
   return {
     id: pb.id,
     startedAt: dateFromPb(pb.startedAt) ?? new Date(0),
@@ -352,6 +342,8 @@ export function executionFromPb(pb: PbExecution): Execution {
     ...(pb.error ? { error: pb.error } : {}),
     ...(pb.promptKey ? { promptKey: pb.promptKey } : {}),
     ...(promptRevision ? { promptRevision } : {}),
+    ...(promptVersion ? { promptVersion } : {}),
+    ...(pb.promptLabel ? { promptLabel: pb.promptLabel } : {}),
     metadata: { ...pb.metadata },
     revision: Number(pb.revision),
     ...(pb.expiresAt ? { expiresAt: dateFromPb(pb.expiresAt) } : {}),
@@ -381,9 +373,14 @@ export function withFeedbackFromPb(pb: TrainingExample | { execution?: PbExecuti
   };
 }
 
-function groupFromPb(g: { promptKey: string; promptRevision: bigint }): PromptRevisionGroup {
+function groupFromPb(g: { promptKey: string; promptRevision: bigint; promptVersion: bigint }): PromptRevisionGroup {
   const promptRevision = Number(g.promptRevision);
-  return { ...(g.promptKey ? { promptKey: g.promptKey } : {}), ...(promptRevision ? { promptRevision } : {}) };
+  const promptVersion = Number(g.promptVersion);
+  return {
+    ...(g.promptKey ? { promptKey: g.promptKey } : {}),
+    ...(promptRevision ? { promptRevision } : {}),
+    ...(promptVersion ? { promptVersion } : {}),
+  };
 }
 
 function figuresFromPb(pb: PbExecutionStats | undefined): ExecutionFigures {

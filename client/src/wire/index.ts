@@ -4,6 +4,8 @@
  */
 export * from "./convert.js";
 export * from "./execution-convert.js";
+export * from "./prompt-convert.js";
+export * from "./input-checks.js";
 export * from "./watch-convert.js";
 export * from "./grpc-definition.js";
 export * from "./status.js";
