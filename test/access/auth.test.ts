@@ -3,6 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { FabricError, type FabricClient, type WatchMessage } from "@cache-fabric/client";
 import { ContextService } from "@cache-fabric/client/gen/context";
 import { ExecutionService } from "@cache-fabric/client/gen/execution";
+import { PromptService } from "@cache-fabric/client/gen/prompt";
 import { SearchService } from "@cache-fabric/client/gen/search";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { testSearch } from "../support/hash-embedder.js";
@@ -83,7 +84,7 @@ const code = (p: Promise<unknown>) =>
   );
 
 describe("authentication", () => {
-  const methods = allMethods(ContextService, SearchService, ExecutionService);
+  const methods = allMethods(ContextService, SearchService, ExecutionService, PromptService);
   let raw: grpc.Client;
   beforeAll(() => {
     raw = new grpc.Client(t.address, grpc.credentials.createInsecure());

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import ts from "typescript";
 import { ContextService } from "@cache-fabric/client/gen/context";
 import { ExecutionService } from "@cache-fabric/client/gen/execution";
+import { PromptService } from "@cache-fabric/client/gen/prompt";
 import { SearchService } from "@cache-fabric/client/gen/search";
 import { COMMANDS } from "../../client/src/cli/commands/index.js";
 import { ALL_SETTINGS } from "../../server/main.js";
@@ -23,7 +24,7 @@ describe("README", () => {
     expect(row).toContain(`\`--${flag}\``);
   });
 
-  const rpcs = [ContextService, SearchService, ExecutionService].flatMap((s) => s.methods.map((m) => `${s.name}.${m.name}`));
+  const rpcs = [ContextService, SearchService, ExecutionService, PromptService].flatMap((s) => s.methods.map((m) => `${s.name}.${m.name}`));
   test.each(rpcs)("documents RPC %s in the API table", (rpc) => {
     expect(readme.split("\n").some((line) => line.startsWith(`| \`${rpc}\``))).toBe(true);
   });

@@ -2,6 +2,7 @@ import { create, fromBinary, ScalarType, toBinary, type DescField, type DescMess
 import * as grpc from "@grpc/grpc-js";
 import { ContextService } from "@cache-fabric/client/gen/context";
 import { ExecutionService } from "@cache-fabric/client/gen/execution";
+import { PromptService } from "@cache-fabric/client/gen/prompt";
 import { SearchService } from "@cache-fabric/client/gen/search";
 import { SCOPES } from "@cache-fabric/client/api";
 import { createMemoryStore } from "../../server/store/memory.js";
@@ -211,7 +212,7 @@ const MUTATIONS: Record<string, Mutation> = {
   hostileButValid: (m) => validBytes(m),
 };
 
-const METHODS = allMethods(ContextService, SearchService, ExecutionService);
+const METHODS = allMethods(ContextService, SearchService, ExecutionService, PromptService);
 const writable = ["fuzz*"].flatMap((k) => [k, `execution:${k}`, `feedback:${k}`, `user:fuzz:*`]);
 
 let t: OpsTestServer;

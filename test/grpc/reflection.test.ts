@@ -6,6 +6,7 @@ import { create, createFileRegistry, equals, fromBinary, fromJson, toBinary, toJ
 import { type FileDescriptorProto, FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { ContextService } from "@cache-fabric/client/gen/context";
 import { ExecutionService } from "@cache-fabric/client/gen/execution";
+import { PromptService } from "@cache-fabric/client/gen/prompt";
 import { SearchService } from "@cache-fabric/client/gen/search";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { startOpsServer, type OpsTestServer } from "../support/ops-server.js";
@@ -18,7 +19,7 @@ import { runProcess } from "../support/run-process.js";
  * Debian's Python), JSON requests built from that pool, and a call made with it.
  */
 const root = join(__dirname, "../..");
-const FABRIC = [ContextService.typeName, SearchService.typeName, ExecutionService.typeName];
+const FABRIC = [ContextService.typeName, SearchService.typeName, ExecutionService.typeName, PromptService.typeName];
 
 let t: OpsTestServer;
 let reflection: ReflectionClient;
@@ -95,7 +96,7 @@ describe("server reflection", () => {
     const services = await reflection.listServices();
     const registry = registryOf(await filesFor(reflection, services));
     // `grpcurl describe`: every service with the methods the generated code has, streaming flags included.
-    for (const generated of [ContextService, SearchService, ExecutionService]) {
+    for (const generated of [ContextService, SearchService, ExecutionService, PromptService]) {
       const described = registry.getService(generated.typeName)!;
       expect(described.methods.map((m) => [m.name, m.methodKind, m.input.typeName, m.output.typeName])).toEqual(
         generated.methods.map((m) => [m.name, m.methodKind, m.input.typeName, m.output.typeName]),
@@ -147,7 +148,7 @@ describe("server reflection", () => {
         expect(run).toMatchObject({ code: 0, stderr: "" });
         return fromBinary(FileDescriptorSetSchema, readFileSync(out)).file;
       };
-      const protoc = await compile("proto", ["cachefabric/v1/context.proto", "cachefabric/v1/search.proto", "cachefabric/v1/execution.proto"]);
+      const protoc = await compile("proto", ["cachefabric/v1/context.proto", "cachefabric/v1/search.proto", "cachefabric/v1/execution.proto", "cachefabric/v1/prompt.proto"]);
       const served = await filesFor(reflection, FABRIC);
       expect(served.map((f) => f.name).sort()).toEqual(protoc.map((f) => f.name).sort());
       for (const file of protoc) {
