@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   if (embedder && typeof embedder.pendingCount === "number") {
     ops.metrics.feedGauge(METRIC_NAMES.embedderQueueDepth, "Texts waiting to be embedded.", () => embedder.pendingCount);
   }
-  const fabric = createFabric({ store, maxValueBytes: config.maxValueBytes, search, watch: watchOptionsFromSettings(config), executions: executionOptionsFromConfig(config) });
+  const fabric = createFabric({
+    store, maxValueBytes: config.maxValueBytes, search, watch: watchOptionsFromSettings(config), executions: executionOptionsFromConfig(config),
+    prompts: { onControllerError: (e) => log("warn", `rollout controller pass failed, retrying: ${e.message}`) },
+  });
   const server = await startFabricServer({
     fabric: ops.serve(fabric),
     listen: config.listen,

@@ -3,7 +3,7 @@ import {
 } from "@cache-fabric/client";
 import type { FabricOptions } from "../../server/fabric.js";
 import type { Store } from "../../server/store/types.js";
-import { startTestServer, type TestServer } from "../support/harness.js";
+import { eventually, startTestServer, type TestServer } from "../support/harness.js";
 
 /**
  * How a test gets stores: `fresh()` an empty one; `peer(store)` another store over the same data,
@@ -190,6 +190,16 @@ export function describePrompts(name: string, stores: PromptStores): void {
         expect(listed).toEqual(Array.from({ length: n }, (_, i) => n - i));
       });
 
+      test("a __proto__ key in a config is data, over gRPC both ways and in the store", async () => {
+        const t = await start(await stores.fresh());
+        const config = JSON.parse('{"__proto__": {"polluted": true}, "model": "m"}');
+        const { version } = await t.client.prompts.publish({ name: "p", text: "x", config });
+        expect(Object.keys(version.config)).toEqual(["__proto__", "model"]);
+        expect(Object.getPrototypeOf(version.config)).toBe(Object.prototype);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        expect(JSON.stringify((await t.fabric.prompts.get({ name: "p", version: 1 }))!.version.config)).toBe(JSON.stringify(config));
+      });
+
       test("diff: line diff of the text, config by path, variables and tags", async () => {
         const t = await start(await stores.fresh());
         const p = t.client.prompts;
@@ -306,6 +316,35 @@ export function describePrompts(name: string, stores: PromptStores): void {
         // Every label's history together: production's and latest's.
         expect((await fullHistory(a.client.prompts, "l")).length).toBe(3 + 3);
         expect((await a.client.prompts.listLabels("l")).map((l) => [l.label, l.version])).toEqual([["latest", 3], ["production", 1]]);
+      });
+
+      test("Watch carries label moves and rollout splits to an agent following the label's key", async () => {
+        const t = await start(await stores.fresh());
+        const p = t.client.prompts;
+        await p.publish({ name: "w", text: "one" });
+        await p.publish({ name: "w", text: "two" });
+        await p.publish({ name: "w", text: "three" });
+        await p.moveLabel({ name: "w", label: "production", version: 1, reason: "first" });
+        const abort = new AbortController();
+        const seen: { version: number; split?: number }[] = [];
+        const record = (v: unknown) => {
+          const o = v as { version: number; rollout?: { to_version: number; percent: number } };
+          seen.push({ version: o.version, ...(o.rollout ? { split: o.rollout.percent } : {}) });
+        };
+        const watching = (async () => {
+          for await (const m of t.client.watch({ key: "prompt:w@label:production", snapshot: true, signal: abort.signal })) {
+            if (m.kind === "reset") for (const c of m.contexts) record(c.value);
+            if (m.kind === "event" && m.event.context) record(m.event.context.value);
+          }
+        })();
+        await eventually(() => seen.length === 1, "the snapshot");
+        await p.moveLabel({ name: "w", label: "production", version: 2, reason: "second" });
+        await eventually(() => seen.length === 2, "the move");
+        await p.startRollout({ name: "w", label: "production", toVersion: 3, steps: [{ percent: 20, bakeMs: 0 }], reason: "third" });
+        await eventually(() => seen.length === 3, "the rollout's split");
+        abort.abort();
+        await watching;
+        expect(seen).toEqual([{ version: 1 }, { version: 2 }, { version: 2, split: 20 }]);
       });
 
       test("the history survives a cleanup of GLOBAL and the change feed moving on", async () => {

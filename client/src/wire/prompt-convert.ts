@@ -1,5 +1,5 @@
-import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
-import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { durationFromMs, durationMs, type Value } from "@bufbuild/protobuf/wkt";
 import { FabricError } from "../api/errors.js";
 import type { JsonValue } from "../api/types.js";
 import type {
@@ -85,12 +85,19 @@ function templateFromPb(t: PbTemplate): Partial<PromptTemplate> {
   return {};
 }
 
-function objectToPb(v: unknown, field: string): JsonObject | undefined {
+/** A JSON object as a google.protobuf.Value (ours, so a `__proto__` key stays data; see convert.ts). */
+function objectToPb(v: unknown, field: string): Value | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) throw FabricError.invalid(field, "must be a JSON object");
-  // Struct fields travel as protobuf-es JsonObject; refuse what JSON cannot carry here, with the field's name.
-  valueToPb(v as JsonValue, field);
-  return v as JsonObject;
+  return valueToPb(v as JsonValue, field);
+}
+
+/** The object a Value holds; anything else is refused naming `field` (the server's rule, stated where it is decoded). */
+function objectFromPb(v: Value | undefined, field: string): { [key: string]: JsonValue } | undefined {
+  const json = valueFromPb(v, field);
+  if (json === undefined) return undefined;
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw FabricError.invalid(field, "must be a JSON object");
+  return json;
 }
 
 function strings(v: unknown, field: string): string[] {
@@ -113,7 +120,7 @@ export function versionToPb(v: PromptVersion): MessageInitShape<typeof PromptVer
     name: v.name,
     version: toBig(v.version),
     template: templateToPb(v),
-    config: v.config as JsonObject,
+    config: valueToPb(v.config),
     variables: v.variables,
     commitMessage: v.commitMessage,
     tags: v.tags,
@@ -129,7 +136,7 @@ export function versionFromPb(pb: PbVersion): PromptVersion {
     name: pb.name,
     version: Number(pb.version),
     ...(templateFromPb(pb.template) as PromptTemplate),
-    config: (pb.config ?? {}) as { [key: string]: JsonValue },
+    config: objectFromPb(pb.config, "config") ?? {},
     variables: [...pb.variables],
     commitMessage: pb.commitMessage,
     tags: [...pb.tags],
@@ -298,6 +305,10 @@ function gateFromPb(pb: PbGate | undefined): RolloutGate {
   };
 }
 
+function optionalObject<K extends string>(key: K, v: { [key: string]: JsonValue } | undefined): { [k in K]?: { [key: string]: JsonValue } } {
+  return (v === undefined ? {} : { [key]: v }) as { [k in K]?: { [key: string]: JsonValue } };
+}
+
 function optionalNumber<K extends string>(key: K, v: unknown, field: string): { [k in K]?: number } {
   const n = wireNumber(v, field);
   return (n === undefined ? {} : { [key]: n }) as { [k in K]?: number };
@@ -419,11 +430,11 @@ export function publishFromPb(req: PublishPromptRequest): PublishPromptInput {
   return {
     name: req.name,
     ...(templateFromPb(req.template) as PromptTemplate),
-    ...(req.config ? { config: req.config as { [key: string]: JsonValue } } : {}),
+    ...optionalObject("config", objectFromPb(req.config, "config")),
     ...(req.variables.length > 0 ? { variables: [...req.variables] } : {}),
     ...(req.commitMessage ? { commitMessage: req.commitMessage } : {}),
     ...(req.tags.length > 0 ? { tags: [...req.tags] } : {}),
-    ...(req.configSchema ? { configSchema: req.configSchema as { [key: string]: JsonValue } } : {}),
+    ...optionalObject("configSchema", objectFromPb(req.configSchema, "config_schema")),
   };
 }
 
