@@ -5,6 +5,7 @@ import { startFabricServer } from "./server.js";
 import { SERVER_SETTINGS } from "./settings.js";
 import { createStoreFromConfig } from "./store/create.js";
 import { EXECUTION_SETTINGS, executionOptionsFromConfig } from "./executions/settings.js";
+import { PROMPT_SETTINGS, promptOptionsFromConfig } from "./prompts/settings.js";
 import { REDIS_SETTINGS } from "./store/redis/settings.js";
 import { keepaliveFromSettings, watchOptionsFromSettings, WATCH_SETTINGS } from "./watch/settings.js";
 import { createSearchFromConfig } from "./search/create.js";
@@ -16,7 +17,7 @@ import { ACCESS_SETTINGS } from "./access/settings.js";
 import { TELEMETRY_SETTINGS } from "./telemetry/settings.js";
 
 /** All settings the server reads, by area. */
-export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...SEARCH_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...ACCESS_SETTINGS, ...TELEMETRY_SETTINGS, ...EXECUTION_SETTINGS };
+export const ALL_SETTINGS = { ...SERVER_SETTINGS, ...SEARCH_SETTINGS, ...WATCH_SETTINGS, ...REDIS_SETTINGS, ...ACCESS_SETTINGS, ...TELEMETRY_SETTINGS, ...EXECUTION_SETTINGS, ...PROMPT_SETTINGS };
 
 async function main(): Promise<void> {
   checkUnknownFlags(Object.values(ALL_SETTINGS));
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   }
   const fabric = createFabric({
     store, maxValueBytes: config.maxValueBytes, search, watch: watchOptionsFromSettings(config), executions: executionOptionsFromConfig(config),
-    prompts: { onControllerError: (e) => log("warn", `rollout controller pass failed, retrying: ${e.message}`) },
+    prompts: promptOptionsFromConfig(config, (e) => log("warn", `rollout controller pass failed, retrying: ${e.message}`)),
   });
   const server = await startFabricServer({
     fabric: ops.serve(fabric),

@@ -492,6 +492,21 @@ export function describePrompts(name: string, stores: PromptStores): void {
         expect(status!.rollout.events.at(-1)).toMatchObject({ kind: "ROLLED_BACK", actor: "rollout-controller", evaluation: expected });
       });
 
+      test("the controller runs by itself on its interval: a failing B is rolled back with no one calling", async () => {
+        const clock = fakeClock();
+        const t = await start(await stores.fresh(), { prompts: { evaluationIntervalMs: 50, clock: clock.now } });
+        const p = t.client.prompts;
+        await p.publish({ name: "auto", text: "A" });
+        await p.publish({ name: "auto", text: "B" });
+        await p.moveLabel({ name: "auto", label: "production", version: 1, reason: "stable" });
+        await p.startRollout({ name: "auto", label: "production", toVersion: 2, steps, gate: { minSamples: 10 }, reason: "try B" });
+        const windowStart = new Date(clock.now());
+        await recordRuns(t.client, { name: "auto", label: "production", version: 1, n: 10, startedAt: windowStart });
+        await recordRuns(t.client, { name: "auto", label: "production", version: 2, n: 10, errors: 10, startedAt: windowStart });
+        await eventually(async () => (await p.rolloutStatus({ name: "auto", label: "production" }))!.rollout.state === "ROLLED_BACK", "the automatic rollback", 20_000);
+        expect((await p.get({ name: "auto", label: "production", stickyKey: "u" }))!.version.version).toBe(1);
+      });
+
       test("B with worse user ratings is rolled back on the rating check", async () => {
         const { clock, t, p } = await setup();
         await p.startRollout({ name: "r", label: "production", toVersion: 2, steps, gate: { minSamples: 10, minFeedback: 10, maxRatingDrop: 0.5 }, reason: "try B" });
