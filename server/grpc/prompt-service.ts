@@ -1,6 +1,18 @@
 import {
-  diffRequestFromPb, diffToPb, evaluationToPb, getFromPb, historyFromPb, labelToPb, listFromPb, moveRequestFromPb, moveToPb,
-  publishFromPb, rolloutActionFromPb, rolloutToPb, startFromPb, versionToPb,
+  diffRequestFromPb,
+  diffToPb,
+  evaluationToPb,
+  getFromPb,
+  historyFromPb,
+  labelToPb,
+  listFromPb,
+  moveRequestFromPb,
+  moveToPb,
+  publishFromPb,
+  rolloutActionFromPb,
+  rolloutToPb,
+  startFromPb,
+  versionToPb,
 } from "@cache-fabric/client/wire";
 import type { PromptService } from "@cache-fabric/client/gen/prompt";
 import type { Fabric, RolloutResult } from "@cache-fabric/client/api";

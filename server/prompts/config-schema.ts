@@ -121,7 +121,12 @@ export function createConfigSchemaChecker(options: ConfigSchemaOptions = {}): Co
       ready = false;
       running = undefined;
       void w.terminate();
-      job.reject(FabricError.invalid("config_schema", `checking took longer than ${timeoutMs} ms; simplify the schema (backtracking patterns, deeply nested anyOf/oneOf)`));
+      job.reject(
+        FabricError.invalid(
+          "config_schema",
+          `checking took longer than ${timeoutMs} ms; simplify the schema (backtracking patterns, deeply nested anyOf/oneOf)`,
+        ),
+      );
       pump();
     }, timeoutMs);
     running = { job, timer };
@@ -156,7 +161,10 @@ export function createConfigSchemaChecker(options: ConfigSchemaOptions = {}): Co
 
 /** "#/tools/0/name" → "config.tools[0].name" (the field in the request). */
 function pathOf(location: string): string {
-  const parts = location.replace(/^#\/?/, "").split("/").filter((p) => p !== "");
+  const parts = location
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter((p) => p !== "");
   let path = "config";
   for (const raw of parts) {
     const p = raw.replace(/~1/g, "/").replace(/~0/g, "~");

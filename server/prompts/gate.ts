@@ -1,6 +1,13 @@
 import type {
-  ExecutionFigures, ExecutionStats, FeedbackFigures, FeedbackSummary, GateCheck, GateEvaluation, GateVerdict,
-  PromptRevisionGroup, VersionFigures,
+  ExecutionFigures,
+  ExecutionStats,
+  FeedbackFigures,
+  FeedbackSummary,
+  GateCheck,
+  GateEvaluation,
+  GateVerdict,
+  PromptRevisionGroup,
+  VersionFigures,
 } from "@cache-fabric/client/api";
 import type { FullGate } from "./validate.js";
 
@@ -33,11 +40,18 @@ export function evaluateGate(input: {
   const checks: GateCheck[] = [];
   const enough = (x: number, y: number, min: number) => x >= min && y >= min;
 
+  checks.push(check("error_rate", a.errorRate, b.errorRate, a.errorRate + gate.maxErrorRateIncrease, a.executions, b.executions, gate.minSamples, "above"));
   checks.push(
-    check("error_rate", a.errorRate, b.errorRate, a.errorRate + gate.maxErrorRateIncrease, a.executions, b.executions, gate.minSamples, "above"),
-  );
-  checks.push(
-    check("latency_p95", a.latencyP95Ms, b.latencyP95Ms, a.latencyP95Ms * (1 + gate.maxLatencyP95Increase), a.executions, b.executions, gate.minSamples, "above"),
+    check(
+      "latency_p95",
+      a.latencyP95Ms,
+      b.latencyP95Ms,
+      a.latencyP95Ms * (1 + gate.maxLatencyP95Increase),
+      a.executions,
+      b.executions,
+      gate.minSamples,
+      "above",
+    ),
   );
   if (gate.maxRatingDrop !== undefined) {
     checks.push(check("rating", a.ratingMean, b.ratingMean, a.ratingMean - gate.maxRatingDrop, a.rated, b.rated, gate.minFeedback, "below"));
@@ -51,24 +65,20 @@ export function evaluateGate(input: {
     for (const name of names) {
       const sa = a.scores.find((s) => s.name === name) ?? { count: 0, normalizedMean: 0 };
       const sb = b.scores.find((s) => s.name === name) ?? { count: 0, normalizedMean: 0 };
-      checks.push(check(`score:${name}`, sa.normalizedMean, sb.normalizedMean, sa.normalizedMean - gate.maxScoreDrop, sa.count, sb.count, gate.minFeedback, "below"));
+      checks.push(
+        check(`score:${name}`, sa.normalizedMean, sb.normalizedMean, sa.normalizedMean - gate.maxScoreDrop, sa.count, sb.count, gate.minFeedback, "below"),
+      );
     }
   }
 
-  function check(
-    name: string, baseline: number, candidate: number, limit: number, na: number, nb: number, min: number, bad: "above" | "below",
-  ): GateCheck {
+  function check(name: string, baseline: number, candidate: number, limit: number, na: number, nb: number, min: number, bad: "above" | "below"): GateCheck {
     const samples = { baselineSamples: na, candidateSamples: nb };
     if (!enough(na, nb, min)) return { name, result: "INSUFFICIENT", baseline, candidate, limit, ...samples };
     const fails = bad === "above" ? candidate > limit + EPSILON : candidate < limit - EPSILON;
     return { name, result: fails ? "FAIL" : "PASS", baseline, candidate, limit, ...samples };
   }
 
-  const verdict: GateVerdict = checks.some((c) => c.result === "FAIL")
-    ? "REGRESSION"
-    : checks.some((c) => c.result === "INSUFFICIENT")
-      ? "WAIT"
-      : "PASS";
+  const verdict: GateVerdict = checks.some((c) => c.result === "FAIL") ? "REGRESSION" : checks.some((c) => c.result === "INSUFFICIENT") ? "WAIT" : "PASS";
   return { verdict, evaluatedAt: input.now, windowStart: input.windowStart, baseline: a, candidate: b, checks };
 }
 

@@ -24,8 +24,7 @@ export const promptPrefix = (name: string): string => `${PROMPT_KEY_PREFIX}${nam
 export const versionKey = (name: string, version: number): string => `${promptPrefix(name)}v:${version}`;
 export const hashKey = (name: string, hash: string): string => `${promptPrefix(name)}hash:${hash}`;
 export const labelKey = (name: string, label: string): string => `${promptPrefix(name)}label:${label}`;
-export const historyKey = (name: string, label: string, seq: number): string =>
-  `${promptPrefix(name)}history:${label}:${String(seq).padStart(10, "0")}`;
+export const historyKey = (name: string, label: string, seq: number): string => `${promptPrefix(name)}history:${label}:${String(seq).padStart(10, "0")}`;
 export const rolloutKey = (name: string, label: string): string => `${promptPrefix(name)}rollout:${label}`;
 export const ROLLOUT_INDEX_KEY = `${PROMPT_KEY_PREFIX}@rollouts`;
 

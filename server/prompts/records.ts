@@ -1,6 +1,15 @@
 import type {
-  Context, GateEvaluation, JsonValue, LabelMove, LabelMoveKind, PromptLabel, PromptVersion, Rollout, RolloutEvent,
-  RolloutState, VersionFigures,
+  Context,
+  GateEvaluation,
+  JsonValue,
+  LabelMove,
+  LabelMoveKind,
+  PromptLabel,
+  PromptVersion,
+  Rollout,
+  RolloutEvent,
+  RolloutState,
+  VersionFigures,
 } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
 import type { FullGate } from "./validate.js";
@@ -47,9 +56,10 @@ export function encodeVersion(v: Omit<PromptVersion, "revision">): Obj {
 
 export function decodeVersion(ctx: Context): PromptVersion {
   const v = objectOf(ctx);
-  const template = typeof v.text === "string"
-    ? { text: v.text }
-    : { messages: arrayOf(v.messages).map((m) => ({ role: String((m as Obj).role), content: String((m as Obj).content) })) };
+  const template =
+    typeof v.text === "string"
+      ? { text: v.text }
+      : { messages: arrayOf(v.messages).map((m) => ({ role: String((m as Obj).role), content: String((m as Obj).content) })) };
   return {
     name: String(v.name),
     version: Number(v.version),
@@ -74,9 +84,7 @@ export function encodeLabel(l: Omit<PromptLabel, "revision">): Obj {
     updated_at: l.updatedAt.toISOString(),
     updated_by: l.updatedBy,
     reason: l.reason,
-    ...(l.rollout
-      ? { rollout: { rollout_id: l.rollout.rolloutId, to_version: l.rollout.toVersion, percent: l.rollout.percent, salt: l.rollout.salt } }
-      : {}),
+    ...(l.rollout ? { rollout: { rollout_id: l.rollout.rolloutId, to_version: l.rollout.toVersion, percent: l.rollout.percent, salt: l.rollout.salt } } : {}),
   };
 }
 
@@ -238,7 +246,11 @@ function decodeEvaluation(v: Obj): GateEvaluation {
     latencyP95Ms: Number(o.latency_p95_ms),
     rated: Number(o.rated),
     ratingMean: Number(o.rating_mean),
-    scores: arrayOf(o.scores).map((s) => ({ name: String((s as Obj).name), count: Number((s as Obj).count), normalizedMean: Number((s as Obj).normalized_mean) })),
+    scores: arrayOf(o.scores).map((s) => ({
+      name: String((s as Obj).name),
+      count: Number((s as Obj).count),
+      normalizedMean: Number((s as Obj).normalized_mean),
+    })),
   });
   return {
     verdict: String(v.verdict) as GateEvaluation["verdict"],

@@ -1,7 +1,20 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type {
-  Context, GateEvaluation, LabelHistoryPage, LabelMove, LabelMoveKind, PromptLabel, PromptRegistry, PromptVersion,
-  PromptVersionPage, RegistryCallOptions, ResolvedPrompt, Rollout, RolloutEventKind, RolloutResult, RolloutState,
+  Context,
+  GateEvaluation,
+  LabelHistoryPage,
+  LabelMove,
+  LabelMoveKind,
+  PromptLabel,
+  PromptRegistry,
+  PromptVersion,
+  PromptVersionPage,
+  RegistryCallOptions,
+  ResolvedPrompt,
+  Rollout,
+  RolloutEventKind,
+  RolloutResult,
+  RolloutState,
 } from "@cache-fabric/client/api";
 import { FabricError, resolveLabelVersion } from "@cache-fabric/client/api";
 import { compileGlob } from "../contexts/glob.js";
@@ -12,18 +25,24 @@ import type { SetOp, Store, WriteOutcome } from "../store/types.js";
 import { createConfigSchemaChecker, type ConfigSchemaOptions } from "./config-schema.js";
 import { diffVersions } from "./diff.js";
 import { evaluateGate, gateNeedsFeedback } from "./gate.js";
-import {
-  ROLLOUT_INDEX_KEY, hashKey, historyKey, historyPattern, labelKey, labelsPattern, rolloutKey, versionKey, versionsPattern,
-} from "./keys.js";
+import { ROLLOUT_INDEX_KEY, hashKey, historyKey, historyPattern, labelKey, labelsPattern, rolloutKey, versionKey, versionsPattern } from "./keys.js";
 import { LATEST_LABEL } from "./names.js";
 import {
-  decodeHash, decodeIndex, decodeLabel, decodeMove, decodeRollout, decodeVersion, encodeIndex, encodeLabel, encodeMove,
-  encodeRollout, encodeVersion, type RolloutIndexEntry,
+  decodeHash,
+  decodeIndex,
+  decodeLabel,
+  decodeMove,
+  decodeRollout,
+  decodeVersion,
+  encodeIndex,
+  encodeLabel,
+  encodeMove,
+  encodeRollout,
+  encodeVersion,
+  type RolloutIndexEntry,
 } from "./records.js";
 import { contentHash } from "./template.js";
-import {
-  validateDiff, validateGet, validateHistory, validateList, validateMove, validatePublish, validateRolloutAction, validateStart,
-} from "./validate.js";
+import { validateDiff, validateGet, validateHistory, validateList, validateMove, validatePublish, validateRolloutAction, validateStart } from "./validate.js";
 import { createRolloutController, type RolloutController } from "./rollout-controller.js";
 
 /** Prompt registry settings of the core (FabricOptions.prompts). */
@@ -149,7 +168,10 @@ export function createPromptRegistry(deps: {
         const value = encodeVersion(version);
         const bytes = Buffer.byteLength(JSON.stringify(value));
         if (bytes > maxValueBytes) {
-          throw FabricError.invalid("request", `the version would be ${bytes} bytes as JSON, more than the ${maxValueBytes} a value may have (FABRIC_MAX_VALUE_BYTES)`);
+          throw FabricError.invalid(
+            "request",
+            `the version would be ${bytes} bytes as JSON, more than the ${maxValueBytes} a value may have (FABRIC_MAX_VALUE_BYTES)`,
+          );
         }
         const seq = (latest?.moves ?? 0) + 1;
         const reason = p.commitMessage ? `published version ${n}: ${p.commitMessage}` : `published version ${n}`;
@@ -209,10 +231,16 @@ export function createPromptRegistry(deps: {
         // Checked on every attempt: after a conflict the re-read decides, so a caller's
         // compare-and-set fails with the state that beat it.
         if (m.ifRevision !== undefined && (lctx?.revision ?? 0) !== m.ifRevision) {
-          throw new FabricError("FAILED_PRECONDITION", `label "${m.label}" of "${m.name}" is at revision ${lctx?.revision ?? 0}, not ${m.ifRevision}; nothing was moved`);
+          throw new FabricError(
+            "FAILED_PRECONDITION",
+            `label "${m.label}" of "${m.name}" is at revision ${lctx?.revision ?? 0}, not ${m.ifRevision}; nothing was moved`,
+          );
         }
         if (m.ifVersion !== undefined && (current?.version ?? 0) !== m.ifVersion) {
-          throw new FabricError("FAILED_PRECONDITION", `label "${m.label}" of "${m.name}" points at ${current ? `version ${current.version}` : "nothing"}, not ${m.ifVersion === 0 ? "nothing" : `version ${m.ifVersion}`}; nothing was moved`);
+          throw new FabricError(
+            "FAILED_PRECONDITION",
+            `label "${m.label}" of "${m.name}" points at ${current ? `version ${current.version}` : "nothing"}, not ${m.ifVersion === 0 ? "nothing" : `version ${m.ifVersion}`}; nothing was moved`,
+          );
         }
         if (current?.rollout) {
           throw new FabricError("FAILED_PRECONDITION", `label "${m.label}" of "${m.name}" has a rollout in progress; promote or abort it first`);
@@ -238,14 +266,22 @@ export function createPromptRegistry(deps: {
       const s = validateStart(input);
       const actor = actorOf(o);
       return retrying("start rollout", async () => {
-        const [lctx, vctx, rctx, ictx] = await readAll([labelKey(s.name, s.label), versionKey(s.name, s.toVersion), rolloutKey(s.name, s.label), ROLLOUT_INDEX_KEY]);
+        const [lctx, vctx, rctx, ictx] = await readAll([
+          labelKey(s.name, s.label),
+          versionKey(s.name, s.toVersion),
+          rolloutKey(s.name, s.label),
+          ROLLOUT_INDEX_KEY,
+        ]);
         if (!vctx) throw new FabricError("NOT_FOUND", `to_version: prompt "${s.name}" has no version ${s.toVersion}`);
         if (!lctx) {
           throw new FabricError("FAILED_PRECONDITION", `label "${s.label}" of "${s.name}" does not exist; move it to the stable version first`);
         }
         const label = decodeLabel(lctx);
         if (s.ifVersion !== undefined && label.version !== s.ifVersion) {
-          throw new FabricError("FAILED_PRECONDITION", `label "${s.label}" of "${s.name}" points at version ${label.version}, not ${s.ifVersion}; no rollout started`);
+          throw new FabricError(
+            "FAILED_PRECONDITION",
+            `label "${s.label}" of "${s.name}" points at version ${label.version}, not ${s.ifVersion}; no rollout started`,
+          );
         }
         if (label.rollout) throw new FabricError("FAILED_PRECONDITION", `label "${s.label}" of "${s.name}" already has a rollout in progress`);
         if (label.version === s.toVersion) {
@@ -256,8 +292,20 @@ export function createPromptRegistry(deps: {
         const salt = randomBytes(16).toString("hex");
         const percent = s.steps[0].percent;
         const rollout: Omit<Rollout, "revision"> = {
-          id, name: s.name, label: s.label, fromVersion: label.version, toVersion: s.toVersion, steps: s.steps, gate: s.gate,
-          state: "RUNNING", stepIndex: 0, percent, stepStartedAt: at, startedAt: at, startedBy: actor, salt,
+          id,
+          name: s.name,
+          label: s.label,
+          fromVersion: label.version,
+          toVersion: s.toVersion,
+          steps: s.steps,
+          gate: s.gate,
+          state: "RUNNING",
+          stepIndex: 0,
+          percent,
+          stepStartedAt: at,
+          startedAt: at,
+          startedBy: actor,
+          salt,
           events: [{ kind: "STARTED", at, actor, step: 0, percent, reason: s.reason }],
         };
         const seq = label.moves + 1;
@@ -266,8 +314,23 @@ export function createPromptRegistry(deps: {
           { name: s.name, label: s.label, rolloutId: id },
         ];
         const out = await tryWrite([
-          setLabel({ ...label, rollout: { rolloutId: id, toVersion: s.toVersion, percent, salt }, moves: seq, updatedAt: at, updatedBy: actor, reason: s.reason }, lctx.revision),
-          setMove({ name: s.name, label: s.label, seq, kind: "ROLLOUT_START", fromVersion: label.version, toVersion: s.toVersion, percent, rolloutId: id, actor, at, reason: s.reason }),
+          setLabel(
+            { ...label, rollout: { rolloutId: id, toVersion: s.toVersion, percent, salt }, moves: seq, updatedAt: at, updatedBy: actor, reason: s.reason },
+            lctx.revision,
+          ),
+          setMove({
+            name: s.name,
+            label: s.label,
+            seq,
+            kind: "ROLLOUT_START",
+            fromVersion: label.version,
+            toVersion: s.toVersion,
+            percent,
+            rolloutId: id,
+            actor,
+            at,
+            reason: s.reason,
+          }),
           setRollout(rollout, rctx?.revision ?? 0),
           set(ROLLOUT_INDEX_KEY, encodeIndex(index), ictx?.revision ?? 0),
         ]);
@@ -311,7 +374,12 @@ export function createPromptRegistry(deps: {
   }
 
   /** An operator's pause, resume, promote or abort, retried on conflict with the controller. */
-  async function operate(input: Parameters<PromptRegistry["pauseRollout"]>[0], o: RegistryCallOptions | undefined, kind: "pause" | "resume" | "promote" | "abort", reasonRequired: boolean): Promise<RolloutResult> {
+  async function operate(
+    input: Parameters<PromptRegistry["pauseRollout"]>[0],
+    o: RegistryCallOptions | undefined,
+    kind: "pause" | "resume" | "promote" | "abort",
+    reasonRequired: boolean,
+  ): Promise<RolloutResult> {
     const q = validateRolloutAction(input, reasonRequired);
     const actor = actorOf(o);
     return retrying(`${kind} rollout`, async () => {
@@ -335,13 +403,19 @@ export function createPromptRegistry(deps: {
     const evaluation = "evaluation" in t ? t.evaluation : undefined;
     const next = r.steps[r.stepIndex + 1];
     const plan: { state: RolloutState; event: RolloutEventKind; move?: LabelMoveKind; percent: number; step: number; labelVersion: number } =
-      t.kind === "pause" ? { state: "PAUSED", event: "PAUSED", percent: r.percent, step: r.stepIndex, labelVersion: l.version }
-      : t.kind === "resume" ? { state: "RUNNING", event: "RESUMED", percent: r.percent, step: r.stepIndex, labelVersion: l.version }
-      : t.kind === "advance" ? { state: "RUNNING", event: "ADVANCED", move: "ROLLOUT_STEP", percent: next.percent, step: r.stepIndex + 1, labelVersion: l.version }
-      : t.kind === "complete" ? { state: "COMPLETED", event: "COMPLETED", move: "ROLLOUT_COMPLETE", percent: 100, step: r.stepIndex, labelVersion: r.toVersion }
-      : t.kind === "promote" ? { state: "COMPLETED", event: "PROMOTED", move: "ROLLOUT_PROMOTE", percent: 100, step: r.stepIndex, labelVersion: r.toVersion }
-      : t.kind === "rollback" ? { state: "ROLLED_BACK", event: "ROLLED_BACK", move: "ROLLOUT_ROLLBACK", percent: 0, step: r.stepIndex, labelVersion: r.fromVersion }
-      : { state: "ABORTED", event: "ABORTED", move: "ROLLOUT_ABORT", percent: 0, step: r.stepIndex, labelVersion: r.fromVersion };
+      t.kind === "pause"
+        ? { state: "PAUSED", event: "PAUSED", percent: r.percent, step: r.stepIndex, labelVersion: l.version }
+        : t.kind === "resume"
+          ? { state: "RUNNING", event: "RESUMED", percent: r.percent, step: r.stepIndex, labelVersion: l.version }
+          : t.kind === "advance"
+            ? { state: "RUNNING", event: "ADVANCED", move: "ROLLOUT_STEP", percent: next.percent, step: r.stepIndex + 1, labelVersion: l.version }
+            : t.kind === "complete"
+              ? { state: "COMPLETED", event: "COMPLETED", move: "ROLLOUT_COMPLETE", percent: 100, step: r.stepIndex, labelVersion: r.toVersion }
+              : t.kind === "promote"
+                ? { state: "COMPLETED", event: "PROMOTED", move: "ROLLOUT_PROMOTE", percent: 100, step: r.stepIndex, labelVersion: r.toVersion }
+                : t.kind === "rollback"
+                  ? { state: "ROLLED_BACK", event: "ROLLED_BACK", move: "ROLLOUT_ROLLBACK", percent: 0, step: r.stepIndex, labelVersion: r.fromVersion }
+                  : { state: "ABORTED", event: "ABORTED", move: "ROLLOUT_ABORT", percent: 0, step: r.stepIndex, labelVersion: r.fromVersion };
     const why = reason || defaultReason(t.kind, r, plan.percent, evaluation);
     const finished = !isLive(plan.state);
     const rollout: Omit<Rollout, "revision"> = {
@@ -351,7 +425,9 @@ export function createPromptRegistry(deps: {
       percent: plan.percent,
       ...(t.kind === "advance" ? { stepStartedAt: at } : {}),
       ...(finished ? { finishedAt: at } : {}),
-      events: [...r.events, { kind: plan.event, at, actor, step: plan.step, percent: plan.percent, reason: why, ...(evaluation ? { evaluation } : {}) }].slice(-MAX_EVENTS),
+      events: [...r.events, { kind: plan.event, at, actor, step: plan.step, percent: plan.percent, reason: why, ...(evaluation ? { evaluation } : {}) }].slice(
+        -MAX_EVENTS,
+      ),
     };
     const ops: SetOp[] = [setRollout(rollout, r.revision)];
     if (plan.move) {
@@ -368,11 +444,22 @@ export function createPromptRegistry(deps: {
       };
       const backwards = plan.move === "ROLLOUT_ROLLBACK" || plan.move === "ROLLOUT_ABORT";
       ops.push(setLabel(label, l.revision));
-      ops.push(setMove({
-        name: r.name, label: r.label, seq, kind: plan.move,
-        fromVersion: backwards ? r.toVersion : r.fromVersion, toVersion: backwards ? r.fromVersion : r.toVersion,
-        percent: plan.percent, rolloutId: r.id, actor, at, reason: why, ...(evaluation ? { evaluation } : {}),
-      }));
+      ops.push(
+        setMove({
+          name: r.name,
+          label: r.label,
+          seq,
+          kind: plan.move,
+          fromVersion: backwards ? r.toVersion : r.fromVersion,
+          toVersion: backwards ? r.fromVersion : r.toVersion,
+          percent: plan.percent,
+          rolloutId: r.id,
+          actor,
+          at,
+          reason: why,
+          ...(evaluation ? { evaluation } : {}),
+        }),
+      );
     }
     const out = await tryWrite(ops);
     if (!out) return null;
@@ -386,7 +473,15 @@ export function createPromptRegistry(deps: {
       executions.executionStats(window),
       gateNeedsFeedback(r.gate) ? executions.feedbackSummary(window) : Promise.resolve(undefined),
     ]);
-    return evaluateGate({ gate: r.gate, baseline: r.fromVersion, candidate: r.toVersion, stats, ...(feedback ? { feedback } : {}), windowStart: r.stepStartedAt, now: now() });
+    return evaluateGate({
+      gate: r.gate,
+      baseline: r.fromVersion,
+      candidate: r.toVersion,
+      stats,
+      ...(feedback ? { feedback } : {}),
+      windowStart: r.stepStartedAt,
+      now: now(),
+    });
   }
 
   const controller = createRolloutController({
@@ -431,7 +526,10 @@ function defaultReason(kind: Transition["kind"], r: Rollout, percent: number, ev
     case "rollback": {
       const failed = (evaluation?.checks ?? [])
         .filter((c) => c.result === "FAIL")
-        .map((c) => `${c.name} ${round(c.candidate)} on version ${r.toVersion} (${c.candidateSamples} samples) vs ${round(c.baseline)} on ${r.fromVersion} (${c.baselineSamples}), limit ${round(c.limit)}`);
+        .map(
+          (c) =>
+            `${c.name} ${round(c.candidate)} on version ${r.toVersion} (${c.candidateSamples} samples) vs ${round(c.baseline)} on ${r.fromVersion} (${c.baselineSamples}), limit ${round(c.limit)}`,
+        );
       return `gate found a regression, back to version ${r.fromVersion}: ${failed.join("; ")}`;
     }
     default:

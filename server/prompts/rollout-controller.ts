@@ -92,11 +92,12 @@ export function createRolloutController(deps: ControllerDeps): RolloutController
     return running;
   };
 
-  const timer = deps.intervalMs > 0
-    ? setInterval(() => {
-        if (!stopped && !running) tick().catch(() => {}); // reported through onError and lastError
-      }, deps.intervalMs)
-    : undefined;
+  const timer =
+    deps.intervalMs > 0
+      ? setInterval(() => {
+          if (!stopped && !running) tick().catch(() => {}); // reported through onError and lastError
+        }, deps.intervalMs)
+      : undefined;
   timer?.unref();
 
   return {

@@ -22,10 +22,7 @@ export const PROMPT_SETTINGS = {
 } satisfies Record<string, Setting<unknown>>;
 
 /** The core's registry options from the settings above. */
-export function promptOptionsFromConfig(
-  config: SettingValues<typeof PROMPT_SETTINGS>,
-  onControllerError: (error: FabricError) => void,
-): PromptRegistryOptions {
+export function promptOptionsFromConfig(config: SettingValues<typeof PROMPT_SETTINGS>, onControllerError: (error: FabricError) => void): PromptRegistryOptions {
   return {
     evaluationIntervalMs: config.rolloutEvaluationIntervalMs,
     configSchema: { timeoutMs: config.configSchemaTimeoutMs },

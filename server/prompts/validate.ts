@@ -1,6 +1,16 @@
 import type {
-  ChatMessage, DiffPromptVersionsInput, GetPromptInput, JsonValue, LabelHistoryInput, ListPromptVersionsInput, MoveLabelInput,
-  PublishPromptInput, RolloutActionInput, RolloutGate, RolloutStep, StartRolloutInput,
+  ChatMessage,
+  DiffPromptVersionsInput,
+  GetPromptInput,
+  JsonValue,
+  LabelHistoryInput,
+  ListPromptVersionsInput,
+  MoveLabelInput,
+  PublishPromptInput,
+  RolloutActionInput,
+  RolloutGate,
+  RolloutStep,
+  StartRolloutInput,
 } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
 import { cloneJson, validateLimit, validateRevision, validateValue } from "../contexts/validate.js";
@@ -250,9 +260,7 @@ export function validateRolloutAction(input: RolloutActionInput, reasonRequired:
   return {
     name: validatePromptName(input.name),
     label: validateMovableLabel(input.label),
-    reason: reasonRequired
-      ? requiredText(input.reason, "reason", REGISTRY_LIMITS.maxReason)
-      : optionalText(input.reason, "reason", REGISTRY_LIMITS.maxReason),
+    reason: reasonRequired ? requiredText(input.reason, "reason", REGISTRY_LIMITS.maxReason) : optionalText(input.reason, "reason", REGISTRY_LIMITS.maxReason),
   };
 }
 

@@ -38,7 +38,11 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const code = (p: Promise<unknown>) => p.then(() => "OK", (e) => (e instanceof FabricError ? e.code : `not a FabricError: ${e}`));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => "OK",
+    (e) => (e instanceof FabricError ? e.code : `not a FabricError: ${e}`),
+  );
 
 test("the author and every history actor is the token's name, whatever the caller says", async () => {
   const { version } = await compiler.prompts.publish({ name: "router:main", text: "Route." }, { actor: "someone-else" });

@@ -38,18 +38,40 @@ describe("sticky-key resolution (pure, client package)", () => {
 
 describe("gate (pure)", () => {
   const figures = (count: number, errorCount: number, p95: number) => ({
-    count, errorCount, errorRate: count ? errorCount / count : 0, latencyAvgMs: p95, latencyP50Ms: p95, latencyP95Ms: p95, latencyP99Ms: p95, latencyMaxMs: p95,
+    count,
+    errorCount,
+    errorRate: count ? errorCount / count : 0,
+    latencyAvgMs: p95,
+    latencyP50Ms: p95,
+    latencyP95Ms: p95,
+    latencyP99Ms: p95,
+    latencyMaxMs: p95,
   });
   const stats = (a: ReturnType<typeof figures>, b: ReturnType<typeof figures>): ExecutionStats => ({
     ...figures(a.count + b.count, a.errorCount + b.errorCount, 0),
-    byPromptRevision: [{ promptKey: "p", promptVersion: 1, ...a }, { promptKey: "p", promptVersion: 2, ...b }],
+    byPromptRevision: [
+      { promptKey: "p", promptVersion: 1, ...a },
+      { promptKey: "p", promptVersion: 2, ...b },
+    ],
   });
   const feedback = (scoresA: [string, number, number][], scoresB: [string, number, number][]): FeedbackSummary => {
     const tally = (scores: [string, number, number][]) => ({
-      executions: 100, feedbackCount: 0, ratedCount: 0, ratingCounts: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, ratingMean: 0, correctionsCount: 0,
-      automatedCount: 100, scores: scores.map(([name, count, normalizedMean]) => ({ name, count, mean: normalizedMean, normalizedMean })),
+      executions: 100,
+      feedbackCount: 0,
+      ratedCount: 0,
+      ratingCounts: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 },
+      ratingMean: 0,
+      correctionsCount: 0,
+      automatedCount: 100,
+      scores: scores.map(([name, count, normalizedMean]) => ({ name, count, mean: normalizedMean, normalizedMean })),
     });
-    return { ...tally([]), byPromptRevision: [{ promptKey: "p", promptVersion: 1, ...tally(scoresA) }, { promptKey: "p", promptVersion: 2, ...tally(scoresB) }] };
+    return {
+      ...tally([]),
+      byPromptRevision: [
+        { promptKey: "p", promptVersion: 1, ...tally(scoresA) },
+        { promptKey: "p", promptVersion: 2, ...tally(scoresB) },
+      ],
+    };
   };
   const gateOf = (g: Parameters<typeof validateStart>[0]["gate"]) =>
     validateStart({ name: "p", label: "production", toVersion: 2, steps: [{ percent: 5, bakeMs: 0 }], reason: "r", gate: g }).gate;
@@ -57,8 +79,9 @@ describe("gate (pure)", () => {
 
   test("latency p95 above A's by more than the fraction fails; exactly at the limit passes", () => {
     const g = gateOf({ minSamples: 10 });
-    expect(evaluateGate({ ...at, gate: g, stats: stats(figures(10, 0, 100), figures(10, 0, 126)) }).checks.find((c) => c.name === "latency_p95"))
-      .toMatchObject({ result: "FAIL", limit: 125 });
+    expect(evaluateGate({ ...at, gate: g, stats: stats(figures(10, 0, 100), figures(10, 0, 126)) }).checks.find((c) => c.name === "latency_p95")).toMatchObject(
+      { result: "FAIL", limit: 125 },
+    );
     expect(evaluateGate({ ...at, gate: g, stats: stats(figures(10, 0, 100), figures(10, 0, 125)) }).verdict).toBe("PASS");
     expect(evaluateGate({ ...at, gate: g, stats: stats(figures(9, 0, 100), figures(10, 0, 999)) }).verdict).toBe("WAIT");
   });
@@ -66,9 +89,26 @@ describe("gate (pure)", () => {
   test("automated scores: a drop beyond the threshold on any score fails; a score with too few samples waits", () => {
     const g = gateOf({ minSamples: 10, minFeedback: 5, maxScoreDrop: 0.1 });
     const healthy = stats(figures(10, 0, 100), figures(10, 0, 100));
-    const drop = evaluateGate({ ...at, gate: g, stats: healthy, feedback: feedback([["accuracy", 5, 0.9], ["tone", 5, 0.8]], [["accuracy", 5, 0.85], ["tone", 5, 0.6]]) });
+    const drop = evaluateGate({
+      ...at,
+      gate: g,
+      stats: healthy,
+      feedback: feedback(
+        [
+          ["accuracy", 5, 0.9],
+          ["tone", 5, 0.8],
+        ],
+        [
+          ["accuracy", 5, 0.85],
+          ["tone", 5, 0.6],
+        ],
+      ),
+    });
     expect(drop.verdict).toBe("REGRESSION");
-    expect(drop.checks.filter((c) => c.name.startsWith("score:")).map((c) => [c.name, c.result])).toEqual([["score:accuracy", "PASS"], ["score:tone", "FAIL"]]);
+    expect(drop.checks.filter((c) => c.name.startsWith("score:")).map((c) => [c.name, c.result])).toEqual([
+      ["score:accuracy", "PASS"],
+      ["score:tone", "FAIL"],
+    ]);
     expect(evaluateGate({ ...at, gate: g, stats: healthy, feedback: feedback([["accuracy", 5, 0.9]], [["accuracy", 4, 0.9]]) }).verdict).toBe("WAIT");
     expect(evaluateGate({ ...at, gate: g, stats: healthy, feedback: feedback([], []) }).verdict).toBe("WAIT");
   });

@@ -1,5 +1,11 @@
 import {
-  FabricError, resolveLabelVersion, type ErrorCode, type FabricClient, type GateEvaluation, type LabelMove, type PromptRegistry,
+  FabricError,
+  resolveLabelVersion,
+  type ErrorCode,
+  type FabricClient,
+  type GateEvaluation,
+  type LabelMove,
+  type PromptRegistry,
 } from "@cache-fabric/client";
 import type { FabricOptions } from "../../server/fabric.js";
 import type { Store } from "../../server/store/types.js";
@@ -116,9 +122,18 @@ export function describePrompts(name: string, stores: PromptStores): void {
           author: "anonymous",
           contentHash: expect.stringMatching(/^[0-9a-f]{64}$/),
         });
-        const second = await p.publish({ name: "router:main", messages: [{ role: "system", content: "Route {{topic}}." }, { role: "user", content: "hi" }] });
+        const second = await p.publish({
+          name: "router:main",
+          messages: [
+            { role: "system", content: "Route {{topic}}." },
+            { role: "user", content: "hi" },
+          ],
+        });
         expect(second.version.version).toBe(2);
-        expect(second.version.messages).toEqual([{ role: "system", content: "Route {{topic}}." }, { role: "user", content: "hi" }]);
+        expect(second.version.messages).toEqual([
+          { role: "system", content: "Route {{topic}}." },
+          { role: "user", content: "hi" },
+        ]);
         expect(second.version.text).toBeUndefined();
 
         expect(await p.get({ name: "router:main", version: 1 })).toEqual({ version: first.version });
@@ -139,7 +154,12 @@ export function describePrompts(name: string, stores: PromptStores): void {
           expect(e.code).toBe("INVALID_ARGUMENT");
           expect(e.message).toMatch(/^key: .*prompt registry/);
         }
-        const batch = await failure(t.client.batch([{ op: "set", key: "ok", value: 1 }, { op: "set", key: "prompt:x@label:production", value: 1 }]));
+        const batch = await failure(
+          t.client.batch([
+            { op: "set", key: "ok", value: 1 },
+            { op: "set", key: "prompt:x@label:production", value: 1 },
+          ]),
+        );
         expect(batch.message).toMatch(/^operations\[1\]\.key:/);
         expect(await t.client.getContext({ key: "ok" })).toBeNull();
         // Other scopes and keys without the layout's '@' are ordinary contexts.
@@ -176,9 +196,7 @@ export function describePrompts(name: string, stores: PromptStores): void {
         const byVersion = new Map(results.map((r) => [r.version.version, r.version.text]));
         for (let v = 1; v <= n; v++) expect((await b.client.prompts.get({ name: "race", version: v }))!.version.text).toBe(byVersion.get(v));
         const latest = await fullHistory(a.client.prompts, "race", "latest");
-        expect(latest.map((m) => [m.seq, m.kind, m.fromVersion, m.toVersion])).toEqual(
-          Array.from({ length: n }, (_, i) => [i + 1, "PUBLISH", i, i + 1]),
-        );
+        expect(latest.map((m) => [m.seq, m.kind, m.fromVersion, m.toVersion])).toEqual(Array.from({ length: n }, (_, i) => [i + 1, "PUBLISH", i, i + 1]));
         // Listing pages newest first and ends.
         const listed: number[] = [];
         let pageToken: string | undefined;
@@ -208,7 +226,10 @@ export function describePrompts(name: string, stores: PromptStores): void {
         const diff = await p.diff({ name: "d", fromVersion: 1, toVersion: 2 });
         expect(diff.changes).toEqual([
           {
-            path: "text", kind: "CHANGED", before: "Line one\nLine two\nLine three", after: "Line one\nLine 2 for {{who}}\nLine three",
+            path: "text",
+            kind: "CHANGED",
+            before: "Line one\nLine two\nLine three",
+            after: "Line one\nLine 2 for {{who}}\nLine three",
             textDiff: "  Line one\n- Line two\n+ Line 2 for {{who}}\n  Line three",
           },
           { path: "config.model", kind: "CHANGED", before: "a", after: "b", textDiff: "- a\n+ b" },
@@ -234,16 +255,48 @@ export function describePrompts(name: string, stores: PromptStores): void {
           [() => p.publish({ name: "v", messages: [{ role: "sys tem", content: "y" }] }), /^chat\.messages\[0\]\.role:/],
           [() => p.publish({ name: "v", text: "Hi {{a}} {{b}}", variables: ["a", "c"] }), /^variables: .*"b", not declared.*"c", not in the template/],
           [() => p.publish({ name: "v", text: "x", tags: ["ok", "ok"] }), /^tags\[1\]: "ok" appears twice/],
-          [() => p.publish({ name: "v", text: "x", config: { t: 1 }, configSchema: { type: "object", properties: { t: { type: "string" } } } }), /^config\.t: does not satisfy config_schema/],
-          [() => p.publish({ name: "v", text: "x", config: { tools: [{ name: 1 }] }, configSchema: { properties: { tools: { type: "array", items: { properties: { name: { type: "string" } } } } } } }), /^config\.tools\[0\]\.name: does not satisfy/],
+          [
+            () => p.publish({ name: "v", text: "x", config: { t: 1 }, configSchema: { type: "object", properties: { t: { type: "string" } } } }),
+            /^config\.t: does not satisfy config_schema/,
+          ],
+          [
+            () =>
+              p.publish({
+                name: "v",
+                text: "x",
+                config: { tools: [{ name: 1 }] },
+                configSchema: { properties: { tools: { type: "array", items: { properties: { name: { type: "string" } } } } } },
+              }),
+            /^config\.tools\[0\]\.name: does not satisfy/,
+          ],
           [() => p.moveLabel({ name: "v", label: "latest", version: 1, reason: "no" }), /^label: "latest" moves by itself/],
           [() => p.moveLabel({ name: "v", label: "prod", version: 1, reason: "" }), /^reason: is required/],
           [() => p.moveLabel({ name: "v", label: "pro:d", version: 1, reason: "r" }), /^label: may contain only/],
           [() => p.moveLabel({ name: "v", label: "prod", version: 0, reason: "r" }), /^version: must be a positive integer/],
           [() => p.startRollout({ name: "v", label: "prod", toVersion: 1, steps: [], reason: "r" }), /^steps: must hold at least one step/],
-          [() => p.startRollout({ name: "v", label: "prod", toVersion: 1, steps: [{ percent: 50, bakeMs: 0 }, { percent: 25, bakeMs: 0 }], reason: "r" }), /^steps\[1\]\.percent: must be above/],
-          [() => p.startRollout({ name: "v", label: "prod", toVersion: 1, steps: [{ percent: 5.555, bakeMs: 0 }], reason: "r" }), /^steps\[0\]\.percent: must have at most two decimals/],
-          [() => p.startRollout({ name: "v", label: "prod", toVersion: 1, steps: [{ percent: 5, bakeMs: 0 }], gate: { maxErrorRateIncrease: -1 }, reason: "r" }), /^gate\.max_error_rate_increase:/],
+          [
+            () =>
+              p.startRollout({
+                name: "v",
+                label: "prod",
+                toVersion: 1,
+                steps: [
+                  { percent: 50, bakeMs: 0 },
+                  { percent: 25, bakeMs: 0 },
+                ],
+                reason: "r",
+              }),
+            /^steps\[1\]\.percent: must be above/,
+          ],
+          [
+            () => p.startRollout({ name: "v", label: "prod", toVersion: 1, steps: [{ percent: 5.555, bakeMs: 0 }], reason: "r" }),
+            /^steps\[0\]\.percent: must have at most two decimals/,
+          ],
+          [
+            () =>
+              p.startRollout({ name: "v", label: "prod", toVersion: 1, steps: [{ percent: 5, bakeMs: 0 }], gate: { maxErrorRateIncrease: -1 }, reason: "r" }),
+            /^gate\.max_error_rate_increase:/,
+          ],
           [() => p.get({ name: "v", version: 1, label: "x" }), /^selector: set at most one/],
         ];
         for (const [call, message] of cases) {
@@ -252,7 +305,13 @@ export function describePrompts(name: string, stores: PromptStores): void {
         }
         expect((await t.client.stats()).revision).toBe(revision);
         // A schema the config satisfies publishes.
-        const ok = await p.publish({ name: "v", text: "Hi {{a}}", variables: ["a"], config: { t: "x" }, configSchema: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", required: ["t"] } });
+        const ok = await p.publish({
+          name: "v",
+          text: "Hi {{a}}",
+          variables: ["a"],
+          config: { t: "x" },
+          configSchema: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", required: ["t"] },
+        });
         expect(ok.version).toMatchObject({ version: 2, variables: ["a"] });
       });
 
@@ -260,10 +319,15 @@ export function describePrompts(name: string, stores: PromptStores): void {
         const t = await start(await stores.fresh(), { prompts: { evaluationIntervalMs: 0, configSchema: { timeoutMs: 3000 } } });
         const p = t.client.prompts;
         // Catastrophic backtracking: 2^40 steps for this string.
-        const hostile = p.publish({
-          name: "redos", text: "x", config: { s: `${"a".repeat(40)}!` },
-          configSchema: { properties: { s: { pattern: "^(a+)+$" } } },
-        }, { timeoutMs: 20_000 });
+        const hostile = p.publish(
+          {
+            name: "redos",
+            text: "x",
+            config: { s: `${"a".repeat(40)}!` },
+            configSchema: { properties: { s: { pattern: "^(a+)+$" } } },
+          },
+          { timeoutMs: 20_000 },
+        );
         let settled = false;
         void hostile.catch(() => {}).finally(() => (settled = true));
         await t.client.setContext({ key: "still-served", value: 1 });
@@ -300,8 +364,9 @@ export function describePrompts(name: string, stores: PromptStores): void {
         // if_revision: the label record's revision.
         const stale = await failure(a.client.prompts.moveLabel({ name: "l", label: "production", version: 1, reason: "r", ifRevision: first.label.revision }));
         expect(stale.code).toBe("FAILED_PRECONDITION");
-        expect((await a.client.prompts.moveLabel({ name: "l", label: "production", version: 1, reason: "rollback", ifRevision: now!.label!.revision })).move)
-          .toMatchObject({ kind: "MOVE", fromVersion: winner, toVersion: 1 });
+        expect(
+          (await a.client.prompts.moveLabel({ name: "l", label: "production", version: 1, reason: "rollback", ifRevision: now!.label!.revision })).move,
+        ).toMatchObject({ kind: "MOVE", fromVersion: winner, toVersion: 1 });
         // Moving to where it points writes nothing.
         expect((await a.client.prompts.moveLabel({ name: "l", label: "production", version: 1, reason: "again" })).move).toBeUndefined();
         expect(await code(a.client.prompts.moveLabel({ name: "l", label: "production", version: 9, reason: "r" }))).toBe("NOT_FOUND");
@@ -315,7 +380,10 @@ export function describePrompts(name: string, stores: PromptStores): void {
         expect(history.every((m) => m.actor === "anonymous" && m.at instanceof Date)).toBe(true);
         // Every label's history together: production's and latest's.
         expect((await fullHistory(a.client.prompts, "l")).length).toBe(3 + 3);
-        expect((await a.client.prompts.listLabels("l")).map((l) => [l.label, l.version])).toEqual([["latest", 3], ["production", 1]]);
+        expect((await a.client.prompts.listLabels("l")).map((l) => [l.label, l.version])).toEqual([
+          ["latest", 3],
+          ["production", 1],
+        ]);
       });
 
       test("Watch carries label moves and rollout splits to an agent following the label's key", async () => {
@@ -376,7 +444,11 @@ export function describePrompts(name: string, stores: PromptStores): void {
         await p.moveLabel({ name: "r", label: "production", version: 1, reason: "stable" });
         return { clock, all, t: all[0], p };
       }
-      const steps = [{ percent: 10, bakeMs: 60_000 }, { percent: 50, bakeMs: 60_000 }, { percent: 100, bakeMs: 0 }];
+      const steps = [
+        { percent: 10, bakeMs: 60_000 },
+        { percent: 50, bakeMs: 60_000 },
+        { percent: 100, bakeMs: 0 },
+      ];
       const gate = { minSamples: 20 };
 
       test("sticky keys resolve the same on the server and locally, the share matches, and no key leaves B as the share grows", async () => {
@@ -412,7 +484,12 @@ export function describePrompts(name: string, stores: PromptStores): void {
         const { clock, t, p } = await setup();
         const started = await p.startRollout({ name: "r", label: "production", toVersion: 2, steps, gate, reason: "try B" });
         expect(started.rollout).toMatchObject({
-          state: "RUNNING", stepIndex: 0, percent: 10, fromVersion: 1, toVersion: 2, startedBy: "anonymous",
+          state: "RUNNING",
+          stepIndex: 0,
+          percent: 10,
+          fromVersion: 1,
+          toVersion: 2,
+          startedBy: "anonymous",
           gate: { minSamples: 20, minFeedback: 20, maxErrorRateIncrease: 0.02, maxLatencyP95Increase: 0.25 },
         });
         const ctl = t.fabric.prompts.controller;
@@ -503,20 +580,37 @@ export function describePrompts(name: string, stores: PromptStores): void {
         const windowStart = new Date(clock.now());
         await recordRuns(t.client, { name: "auto", label: "production", version: 1, n: 10, startedAt: windowStart });
         await recordRuns(t.client, { name: "auto", label: "production", version: 2, n: 10, errors: 10, startedAt: windowStart });
-        await eventually(async () => (await p.rolloutStatus({ name: "auto", label: "production" }))!.rollout.state === "ROLLED_BACK", "the automatic rollback", 20_000);
+        await eventually(
+          async () => (await p.rolloutStatus({ name: "auto", label: "production" }))!.rollout.state === "ROLLED_BACK",
+          "the automatic rollback",
+          20_000,
+        );
         expect((await p.get({ name: "auto", label: "production", stickyKey: "u" }))!.version.version).toBe(1);
       });
 
       test("B with worse user ratings is rolled back on the rating check", async () => {
         const { clock, t, p } = await setup();
-        await p.startRollout({ name: "r", label: "production", toVersion: 2, steps, gate: { minSamples: 10, minFeedback: 10, maxRatingDrop: 0.5 }, reason: "try B" });
+        await p.startRollout({
+          name: "r",
+          label: "production",
+          toVersion: 2,
+          steps,
+          gate: { minSamples: 10, minFeedback: 10, maxRatingDrop: 0.5 },
+          reason: "try B",
+        });
         const windowStart = new Date(clock.now());
         await recordRuns(t.client, { name: "r", label: "production", version: 1, n: 12, rating: 5, startedAt: windowStart });
         await recordRuns(t.client, { name: "r", label: "production", version: 2, n: 12, rating: 3, startedAt: windowStart });
         const pass = await t.fabric.prompts.controller.tick();
         expect(pass.decisions.map((d) => d.kind)).toEqual(["rollback"]);
         expect(pass.decisions[0].evaluation.checks).toContainEqual({
-          name: "rating", result: "FAIL", baseline: 5, candidate: 3, limit: 4.5, baselineSamples: 12, candidateSamples: 12,
+          name: "rating",
+          result: "FAIL",
+          baseline: 5,
+          candidate: 3,
+          limit: 4.5,
+          baselineSamples: 12,
+          candidateSamples: 12,
         });
         expect(pass.decisions[0].evaluation.checks.find((c) => c.name === "error_rate")!.result).toBe("PASS");
         expect((await p.get({ name: "r", label: "production", stickyKey: "u" }))!.version.version).toBe(1);
@@ -552,7 +646,12 @@ export function describePrompts(name: string, stores: PromptStores): void {
         expect(aborted.label).toMatchObject({ version: 2 });
         expect((await p.get({ name: "r", label: "production", stickyKey: "u" }))!.version.version).toBe(2);
         expect((await fullHistory(p, "r", "production")).map((m) => m.kind)).toEqual([
-          "MOVE", "ROLLOUT_START", "ROLLOUT_STEP", "ROLLOUT_PROMOTE", "ROLLOUT_START", "ROLLOUT_ABORT",
+          "MOVE",
+          "ROLLOUT_START",
+          "ROLLOUT_STEP",
+          "ROLLOUT_PROMOTE",
+          "ROLLOUT_START",
+          "ROLLOUT_ABORT",
         ]);
         // A manual move is allowed again.
         expect((await p.moveLabel({ name: "r", label: "production", version: 3, reason: "manual" })).move).toMatchObject({ fromVersion: 2, toVersion: 3 });
@@ -593,9 +692,15 @@ export function describePrompts(name: string, stores: PromptStores): void {
         expect(page.executions[0]).toMatchObject({ promptKey: "s", promptVersion: expect.any(Number), promptLabel: expect.any(String) });
         const stats = await t.client.executionStats({ promptKey: "s", promptLabel: "production" });
         expect(stats.count).toBe(5);
-        expect(stats.byPromptRevision.map((g) => [g.promptKey, g.promptVersion, g.count, g.errorCount])).toEqual([["s", 1, 3, 1], ["s", 2, 2, 0]]);
+        expect(stats.byPromptRevision.map((g) => [g.promptKey, g.promptVersion, g.count, g.errorCount])).toEqual([
+          ["s", 1, 3, 1],
+          ["s", 2, 2, 0],
+        ]);
         const all = await t.client.executionStats({ promptKey: "s" });
-        expect(all.byPromptRevision.map((g) => [g.promptVersion, g.count])).toEqual([[1, 3], [2, 6]]);
+        expect(all.byPromptRevision.map((g) => [g.promptVersion, g.count])).toEqual([
+          [1, 3],
+          [2, 6],
+        ]);
         const summary = await t.client.feedbackSummary({ promptKey: "s", promptLabel: "staging" });
         expect(summary.byPromptRevision.map((g) => [g.promptVersion, g.executions])).toEqual([[2, 4]]);
         for (const [input, message] of [

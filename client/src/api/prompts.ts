@@ -162,7 +162,13 @@ export interface MoveLabelInput {
 }
 
 export type LabelMoveKind =
-  | "MOVE" | "PUBLISH" | "ROLLOUT_START" | "ROLLOUT_STEP" | "ROLLOUT_COMPLETE" | "ROLLOUT_PROMOTE" | "ROLLOUT_ROLLBACK"
+  | "MOVE"
+  | "PUBLISH"
+  | "ROLLOUT_START"
+  | "ROLLOUT_STEP"
+  | "ROLLOUT_COMPLETE"
+  | "ROLLOUT_PROMOTE"
+  | "ROLLOUT_ROLLBACK"
   | "ROLLOUT_ABORT";
 
 /** One entry of a label's permanent history. */

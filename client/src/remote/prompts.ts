@@ -2,8 +2,20 @@ import { FabricError } from "../api/errors.js";
 import type { PromptRegistry } from "../api/prompts.js";
 import { PromptService } from "../gen/cachefabric/v1/prompt_pb.js";
 import {
-  diffFromPb, diffRequestToPb, getToPb, historyToPb, labelFromPb, listToPb, moveFromPb, moveRequestToPb, publishToPb,
-  rolloutActionToPb, rolloutFromPb, startToPb, versionFromPb, evaluationFromPb,
+  diffFromPb,
+  diffRequestToPb,
+  getToPb,
+  historyToPb,
+  labelFromPb,
+  listToPb,
+  moveFromPb,
+  moveRequestToPb,
+  publishToPb,
+  rolloutActionToPb,
+  rolloutFromPb,
+  startToPb,
+  versionFromPb,
+  evaluationFromPb,
 } from "../wire/prompt-convert.js";
 import type { Transport } from "./transport.js";
 
