@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { checkUnknownFlags, ConfigError, readSettings } from "./config.js";
+import { clusterWorker, isClusterPrimary, runClusterPrimary } from "./cluster.js";
 import { createFabric } from "./fabric.js";
 import { startFabricServer } from "./server.js";
 import { SERVER_SETTINGS } from "./settings.js";
@@ -23,10 +24,13 @@ async function main(): Promise<void> {
   checkUnknownFlags(Object.values(ALL_SETTINGS));
   const config = readSettings(ALL_SETTINGS);
   logger = createLogger({ level: config.logLevel });
+  if (isClusterPrimary(config)) return runClusterPrimary(config, logger, `store: ${config.store}`);
+  // In a group (FABRIC_WORKERS > 1) the primary serves the metrics endpoint for every worker.
+  const worker = clusterWorker();
   const rawStore = await createStoreFromConfig(config);
   // Operations (auth, TLS, limits, health, reflection, metrics, call log) around the server; health
   // probes the store itself, the fabric gets it with every operation timed.
-  const ops = createOps(config, { listen: config.listen, store: rawStore, logger });
+  const ops = createOps(worker ? { ...config, metricsListen: undefined } : config, { listen: config.listen, store: rawStore, logger });
   const store = ops.metrics.instrumentStore(rawStore);
   const search = await createSearchFromConfig(config, (e) => log("warn", `indexing failed, retrying: ${(e as Error).message}`));
   const embedder = search?.embedder;
@@ -45,7 +49,8 @@ async function main(): Promise<void> {
     ...ops.serverOptions,
   });
   await ops.start();
-  log("info", `cache fabric serving on ${server.address} (store: ${config.store}, search: ${search ? `${search.embedder.modelId} over the ${search.indexKind} index` : "off"}, ${ops.tls}, auth ${ops.auth.enabled ? "on" : "off"})`);
+  log("info", `${worker ? `cache fabric worker ${worker.slot} ready` : "cache fabric serving"} on ${server.address} (store: ${config.store}, search: ${search ? `${search.embedder.modelId} over the ${search.indexKind} index` : "off"}, ${ops.tls}, auth ${ops.auth.enabled ? "on" : "off"})`);
+  worker?.ready(server.address, ops.metrics.registry);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -44,6 +44,14 @@ export const SERVER_SETTINGS = {
     default: 10_000,
     parse: parsers.int(0, 3_600_000),
   },
+  workers: {
+    env: "FABRIC_WORKERS",
+    flag: "workers",
+    description:
+      "Server processes sharing the listen port (node:cluster), for every CPU core; 0: one per core. More than 1 needs FABRIC_STORE=redis (see README \"Every core\").",
+    default: 1,
+    parse: parsers.int(0, 1024),
+  },
   reflection: {
     env: "FABRIC_REFLECTION",
     flag: "reflection",
