@@ -63,12 +63,24 @@ export function machineLine(): string {
   return `machine: ${c.length} x ${c[0]?.model ?? "cpu"}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
 }
 
+/** A fabric server (`server/main.ts`) in a child process, as an operator runs it. */
+export interface SpawnedServer {
+  address: string;
+  /** The launcher's pid: the server (and any cluster workers) are in its process tree. */
+  pid: number;
+  /** Everything it has written so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
 /** Starts `server/main.ts` in a child process on a free port and waits until it serves. */
-export async function spawnFabricServer(env: Record<string, string> = {}, args: string[] = []): Promise<{ address: string; stop(): Promise<void> }> {
+export async function spawnFabricServer(env: Record<string, string> = {}, args: string[] = []): Promise<SpawnedServer> {
   const server = startServerProcess(["--listen", "127.0.0.1:0", ...args], env);
   const address = await server.serving();
   return {
     address,
+    pid: server.child.pid!,
+    output: server.output,
     stop: async () => {
       await server.stop();
     },

@@ -28,7 +28,8 @@ const WARMUP = 5;
 const QUICK = process.env.BENCH_QUICK === "1";
 
 async function fanout(address: string, watchers: number, connections: number): Promise<string> {
-  const clients = Array.from({ length: connections }, () => new FabricClient({ address }));
+  // Each its own connection: grpc-js otherwise shares one between clients of one target.
+  const clients = Array.from({ length: connections }, () => new FabricClient({ address, channelOptions: { "grpc.use_local_subchannel_pool": 1 } }));
   const writer = new FabricClient({ address });
   const key = `bench:fanout:${watchers}:${connections}`;
   const abort = new AbortController();
