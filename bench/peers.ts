@@ -136,7 +136,7 @@ async function nodeLoad(label: string, concurrency: number, op: (i: number) => P
 function fanoutLine(label: string, r: FanoutResult): string {
   return (
     `fanout ${label.padEnd(34)} N=${r.watchers} on ${r.connections} conn: all have it p50 ${ms(r.allP50Ms)} p99 ${ms(r.allP99Ms)}, missed ${r.missed}; ` +
-    `writer p50 ${ms(r.writerIdleP50Ms)} idle, ${ms(r.writerDuringP50Ms)} during fan-out`
+    `writer p50 ${ms(r.writerIdleP50Ms)} idle, ${ms(r.writerDuringP50Ms)} during fan-out; CPU per delivery: server ${r.serverCpuUsPerDelivery.toFixed(1)} µs, watchers' process ${r.clientCpuUsPerDelivery.toFixed(1)} µs`
   );
 }
 
@@ -195,7 +195,7 @@ async function fabricMemory(): Promise<void> {
     await fabricH2load("fabric memory SetContext", server, SET_PATH, SET_MESSAGE, "SetContext");
     for (const c of [1, 64]) await nodeLoad("fabric memory getContext", c, () => client.getContext({ key: KEY }), { server: server.pid });
     await nodeLoad("fabric memory setContext", 64, () => client.setContext({ key: KEY, value: PROMPT }), { server: server.pid });
-    const fan = await fabricFanout(server.address, FANOUT);
+    const fan = await fabricFanout(server.address, { ...FANOUT, serverPid: server.pid });
     figures.fanout.set("fabric", fan);
     console.log(fanoutLine("fabric watch (memory)", fan));
     await promptCaches(server.address, metricsAddressOf(server), 1000);
@@ -222,7 +222,7 @@ async function etcdPeer(peer: EtcdProcess): Promise<void> {
     console.log(h2line("etcd Put", put));
     for (const c of [1, 64]) await nodeLoad("etcd range (serializable)", c, () => client.range(KEY, true), { server: peer.pid });
     await nodeLoad("etcd put", 64, () => client.put(KEY, PROMPT), { server: peer.pid });
-    const fan = await etcdFanout(peer.address, FANOUT);
+    const fan = await etcdFanout(peer.address, { ...FANOUT, serverPid: peer.pid });
     figures.fanout.set("etcd", fan);
     console.log(fanoutLine("etcd watch", fan));
   } finally {
@@ -245,7 +245,7 @@ async function redisPeer(redis: RedisProcess, pid: number): Promise<void> {
   } finally {
     client.disconnect();
   }
-  const fan = await redisFanout(redis.url, FANOUT);
+  const fan = await redisFanout(redis.url, { ...FANOUT, serverPid: pid });
   figures.fanout.set("redis", fan);
   console.log(fanoutLine("Redis pub/sub, in-process fan-out", fan));
 }
@@ -298,6 +298,10 @@ function summary(): void {
   const cpu = (r?: H2loadResult) => cell(r, (x) => `${x.cpuUsPerCall[0].toFixed(0)} µs`);
   const us = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "—" : `${x.toFixed(1)} µs`);
   const nc = (k: string) => figures.nodeCpu.get(k);
+  const perDelivery = (k: string) => {
+    const f = fan.get(k);
+    return f ? `${f.serverCpuUsPerDelivery.toFixed(1)} / ${f.clientCpuUsPerDelivery.toFixed(1)} µs` : "—";
+  };
   const redisRw = (label: string) => `${us(figures.redisCpu.get(`${label} GetContext`))} / ${us(figures.redisCpu.get(`${label} SetContext`))}`;
   const rows: string[][] = [
     ["workload", "fabric (memory)", "fabric (Redis, 1 proc)", "fabric (Redis, 2 procs)", "etcd 3.4", "Redis 7", "bare grpc-js echo"],
@@ -321,6 +325,7 @@ function summary(): void {
     ["writer p50 idle → during fan-out", fan.get("fabric") ? `${ms(fan.get("fabric")!.writerIdleP50Ms)} → ${ms(fan.get("fabric")!.writerDuringP50Ms)}` : "—", "—", "—",
       fan.get("etcd") ? `${ms(fan.get("etcd")!.writerIdleP50Ms)} → ${ms(fan.get("etcd")!.writerDuringP50Ms)}` : "—",
       fan.get("redis") ? `${ms(fan.get("redis")!.writerIdleP50Ms)} → ${ms(fan.get("redis")!.writerDuringP50Ms)}` : "—", "—"],
+    ["fan-out CPU per delivery: server / watchers' process", perDelivery("fabric"), "—", "—", perDelivery("etcd"), perDelivery("redis"), "—"],
   ];
   console.log("\n== summary\n");
   for (const [i, row] of rows.entries()) {

@@ -9,13 +9,15 @@
  * - etcd: one Watch stream with one watch per watcher.
  * - Redis: one SUBSCRIBE connection and N listeners in this process (Redis does not fan out to N
  *   streams here: the figure is the in-process floor the issue compares with).
- * The watchers' decoding runs in this process, on the same 2 cores as the server.
+ * The watchers' decoding runs in this process, on the same 2 cores as the server; CPU per delivery
+ * is reported for both sides.
  */
 import { setMaxListeners, EventEmitter } from "node:events";
 import { Redis } from "ioredis";
 import { FabricClient } from "@cache-fabric/client";
 import { percentile } from "../lib.js";
 import { createEtcdClient } from "./etcd.js";
+import { treeCpuSeconds } from "./process-cpu.js";
 
 export interface FanoutResult {
   watchers: number;
@@ -27,6 +29,9 @@ export interface FanoutResult {
   missed: number;
   writerIdleP50Ms: number;
   writerDuringP50Ms: number;
+  /** CPU per delivery (writes × watchers) during the timed writes: the server's tree, and this (watching) process. */
+  serverCpuUsPerDelivery: number;
+  clientCpuUsPerDelivery: number;
 }
 
 export interface FanoutOptions {
@@ -35,6 +40,8 @@ export interface FanoutOptions {
   writes: number;
   /** Per-write bound on waiting for every watcher. Default 15 s. */
   boundMs?: number;
+  /** The server process whose CPU is measured over the timed writes. */
+  serverPid?: number;
 }
 
 /** What one peer needs to provide: write a value, and open a watcher that reports values it sees. */
@@ -68,7 +75,13 @@ async function measure(peer: FanoutPeer, options: FanoutOptions): Promise<Fanout
   const all: number[] = [];
   const writer: number[] = [];
   let missed = 0;
+  let serverCpu = 0;
+  let clientCpu = process.cpuUsage();
   for (let i = 0; i < WARMUP_WRITES + options.writes; i++) {
+    if (i === WARMUP_WRITES) {
+      serverCpu = options.serverPid ? treeCpuSeconds(options.serverPid) : 0;
+      clientCpu = process.cpuUsage();
+    }
     arrived = 0;
     target = `v-${i}`;
     const done = new Promise<boolean>((resolve) => {
@@ -87,8 +100,13 @@ async function measure(peer: FanoutPeer, options: FanoutOptions): Promise<Fanout
     if (complete) all.push(performance.now() - t0);
     else missed += options.watchers - arrived;
   }
+  const deliveries = options.writes * options.watchers;
+  const serverCpuUsPerDelivery = options.serverPid ? ((treeCpuSeconds(options.serverPid) - serverCpu) * 1e6) / deliveries : NaN;
+  const client = process.cpuUsage(clientCpu);
   await peer.close();
   return {
+    serverCpuUsPerDelivery,
+    clientCpuUsPerDelivery: (client.user + client.system) / deliveries,
     watchers: options.watchers,
     connections: options.connections,
     allP50Ms: percentile(all, 50),
