@@ -16,7 +16,8 @@
  * against each peer, and prompt-cache get() with 1,000 caches in one process.
  *
  * Prints figures and ratios; asserts nothing. BENCH_SECONDS (default 5) per timed run; BENCH_QUICK=1
- * validates the harness in about two minutes (2 s runs, fewer fan-out writes).
+ * validates the harness in about two minutes (2 s runs, fewer fan-out writes). Arguments pick
+ * sections: ladder, fabric, etcd, redis, fabric-redis, memory (default all).
  */
 import { execFileSync } from "node:child_process";
 import { Redis } from "ioredis";
@@ -36,6 +37,11 @@ import { LADDER_KEY, PROMPT, RUNGS, startLadderServer, type Rung } from "./peers
 import { commandStats, memoryPerContext, redisBenchmark, type MemoryPerContext, type RedisBenchmarkResult } from "./peers/redis-peer.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
+/** Sections to run (`npm run bench:peers -- ladder etcd`); none named: all. */
+const SECTIONS = ["ladder", "fabric", "etcd", "redis", "fabric-redis", "memory"] as const;
+const chosen = process.argv.slice(2);
+for (const name of chosen) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}: one of ${SECTIONS.join(", ")}`);
+const wanted = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5));
 const FANOUT = { watchers: 1000, connections: 10, writes: QUICK ? 10 : 30 };
 const MEMORY_CONTEXTS = QUICK ? 2000 : 10_000;
@@ -379,23 +385,25 @@ async function main(): Promise<void> {
   probe.disconnect();
   const peer = await startEtcd();
   try {
-    await ladder();
-    await fabricMemory();
-    await etcdPeer(peer);
-    await redisPeer(redis, redisPid);
-    for (const workers of [1, 2]) await fabricRedis(redis, redisPid, workers);
+    if (wanted("ladder")) await ladder();
+    if (wanted("fabric")) await fabricMemory();
+    if (wanted("etcd")) await etcdPeer(peer);
+    if (wanted("redis")) await redisPeer(redis, redisPid);
+    if (wanted("fabric-redis")) for (const workers of [1, 2]) await fabricRedis(redis, redisPid, workers);
   } finally {
     await peer.stop();
     await redis.stop();
   }
-  console.log("\n-- Redis memory per stored context (a Redis of its own)");
-  const memRedis = await startRedis();
-  try {
-    figures.memory = await memoryPerContext(memRedis.url, MEMORY_CONTEXTS, PROMPT);
-    const m = figures.memory;
-    console.log(`memory ${n0(m.contextBytes)} bytes per context (through the Redis store) vs ${n0(m.plainKeyBytes)} per plain SET of the same value`);
-  } finally {
-    await memRedis.stop();
+  if (wanted("memory")) {
+    console.log("\n-- Redis memory per stored context (a Redis of its own)");
+    const memRedis = await startRedis();
+    try {
+      figures.memory = await memoryPerContext(memRedis.url, MEMORY_CONTEXTS, PROMPT);
+      const m = figures.memory;
+      console.log(`memory ${n0(m.contextBytes)} bytes per context (through the Redis store) vs ${n0(m.plainKeyBytes)} per plain SET of the same value`);
+    } finally {
+      await memRedis.stop();
+    }
   }
   summary();
   console.log(`\nuptime at end: ${uptime()}`);
