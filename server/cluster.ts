@@ -28,6 +28,12 @@ import { serveMetrics, type MetricsEndpoint } from "./telemetry/metrics.js";
 
 /** Set by the primary in each worker's environment: its slot, 1..N, stable across restarts. */
 const SLOT_ENV = "FABRIC_CLUSTER_SLOT";
+/**
+ * Set by the primary for workers forked after the group first served: the address it serves on.
+ * Node's cluster closes a shared port when its last worker exits; a replacement listening on port
+ * 0 again would get a new port, so it listens on the group's.
+ */
+const LISTEN_ENV = "FABRIC_CLUSTER_LISTEN";
 const MESSAGE = { ready: "fabric:ready", metricsRequest: "fabric:metrics?", metricsReply: "fabric:metrics" } as const;
 /** A worker that dies sooner than this after its start is restarted with a growing delay. */
 const QUICK_EXIT_MS = 10_000;
@@ -57,8 +63,9 @@ export function workerCount(config: Pick<ClusterConfig, "workers">): number {
 export function isClusterPrimary(config: ClusterConfig): boolean {
   if (!cluster.isPrimary || workerCount(config) <= 1) return false;
   if (config.store !== "redis") {
+    const asked = config.workers === 0 ? `0 (one per core: ${workerCount(config)})` : String(config.workers);
     throw new ConfigError(
-      `FABRIC_WORKERS=${config.workers} needs FABRIC_STORE=redis: with the memory store each process would hold its own data and revisions`,
+      `FABRIC_WORKERS=${asked} needs FABRIC_STORE=redis: with the memory store each process would hold its own data and revisions`,
     );
   }
   return true;
@@ -68,6 +75,8 @@ export function isClusterPrimary(config: ClusterConfig): boolean {
 export interface ClusterWorker {
   /** 1..N, stable across restarts; every metric of this worker carries it as the `worker` label. */
   readonly slot: number;
+  /** The group's address when this worker replaces one (listen there, not on FABRIC_LISTEN's port 0). */
+  readonly listen: string | undefined;
   /** Tells the primary this worker serves, and from now on answers its metrics scrapes from `registry`. */
   ready(address: string, registry: Registry): void;
 }
@@ -78,6 +87,7 @@ export function clusterWorker(): ClusterWorker | undefined {
   const slot = Number(process.env[SLOT_ENV]);
   return {
     slot,
+    listen: process.env[LISTEN_ENV] || undefined,
     ready(address, registry) {
       registry.setDefaultLabels({ worker: String(slot) });
       process.on("message", (m: { type?: string; id?: number }) => {
@@ -111,6 +121,7 @@ export async function runClusterPrimary(config: ClusterConfig, logger: Logger, d
   const count = workerCount(config);
   const slots: Slot[] = Array.from({ length: count }, (_, i) => ({ index: i + 1, startedAt: 0, restartDelayMs: 0, ready: false }));
   let groupServing = false;
+  let groupAddress: string | undefined;
   let stopping = false;
   let endpoint: MetricsEndpoint | undefined;
   let announce: (address: string) => void = () => {};
@@ -119,7 +130,7 @@ export async function runClusterPrimary(config: ClusterConfig, logger: Logger, d
   const fork = (slot: Slot) => {
     slot.startedAt = Date.now();
     slot.ready = false;
-    const worker = cluster.fork({ [SLOT_ENV]: String(slot.index) });
+    const worker = cluster.fork({ [SLOT_ENV]: String(slot.index), ...(groupAddress ? { [LISTEN_ENV]: groupAddress } : {}) });
     slot.worker = worker;
     worker.on("message", (m: { type?: string; address?: string }) => {
       if (m?.type !== MESSAGE.ready) return;
@@ -143,9 +154,10 @@ export async function runClusterPrimary(config: ClusterConfig, logger: Logger, d
     const lived = Date.now() - slot.startedAt;
     slot.restartDelayMs = lived < QUICK_EXIT_MS ? Math.min(MAX_RESTART_DELAY_MS, Math.max(250, slot.restartDelayMs * 2)) : 0;
     logger.error(`worker ${slot.index} (pid ${worker.process.pid}) exited with ${how}: restarting in ${slot.restartDelayMs} ms`);
+    // Not unref'd: with every worker gone this timer is what keeps the primary alive to restart them.
     setTimeout(() => {
       if (!stopping && !slot.worker) fork(slot);
-    }, slot.restartDelayMs).unref();
+    }, slot.restartDelayMs);
   };
 
   const stop = async (reason: string, exitCode = 0) => {
@@ -185,6 +197,7 @@ export async function runClusterPrimary(config: ClusterConfig, logger: Logger, d
   for (const slot of slots) fork(slot);
   const address = await firstServing;
   groupServing = true;
+  groupAddress = address;
   if (config.metricsListen) {
     endpoint = await serveMetrics(groupRegistry(slots), config.metricsListen);
     logger.info({ metrics: endpoint.address }, `metrics on http://${endpoint.address}/metrics (every worker's series, labelled worker="1".."${count}")`);

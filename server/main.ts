@@ -27,10 +27,11 @@ async function main(): Promise<void> {
   if (isClusterPrimary(config)) return runClusterPrimary(config, logger, `store: ${config.store}`);
   // In a group (FABRIC_WORKERS > 1) the primary serves the metrics endpoint for every worker.
   const worker = clusterWorker();
+  const listen = worker?.listen ?? config.listen;
   const rawStore = await createStoreFromConfig(config);
   // Operations (auth, TLS, limits, health, reflection, metrics, call log) around the server; health
   // probes the store itself, the fabric gets it with every operation timed.
-  const ops = createOps(worker ? { ...config, metricsListen: undefined } : config, { listen: config.listen, store: rawStore, logger });
+  const ops = createOps(worker ? { ...config, metricsListen: undefined } : config, { listen, store: rawStore, logger });
   const store = ops.metrics.instrumentStore(rawStore);
   const search = await createSearchFromConfig(config, (e) => log("warn", `indexing failed, retrying: ${(e as Error).message}`));
   const embedder = search?.embedder;
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   });
   const server = await startFabricServer({
     fabric: ops.serve(fabric),
-    listen: config.listen,
+    listen,
     maxMessageBytes: config.maxMessageBytes,
     keepalive: keepaliveFromSettings(config),
     ...ops.serverOptions,
