@@ -26,6 +26,7 @@ import { createPromptCache } from "@cache-fabric/client/agent";
 import { ContextService, GetContextRequestSchema, GetContextResponseSchema, SetContextRequestSchema } from "@cache-fabric/client/gen/context";
 import { grpcMethodPath, valueToPb } from "@cache-fabric/client/wire";
 import { fromBinary } from "@bufbuild/protobuf";
+import { FIELDS as RECORD_FIELDS } from "../server/store/redis/records.js";
 import { startRedis, type RedisProcess } from "../test/support/redis-server.js";
 import { formatLoad, machineLine, runLoad, spawnFabricServer, type LoadResult, type SpawnedServer } from "./lib.js";
 import { createEtcdClient, startEtcd, type EtcdProcess } from "./peers/etcd.js";
@@ -126,16 +127,26 @@ async function fabricH2load(label: string, server: SpawnedServer, path: string, 
 
 /**
  * A Node client's closed loop at `concurrency` calls in flight; with `cpu`, the CPU per call of those
- * processes' trees over the whole loop (warm-up calls counted too, so the division is exact).
+ * processes' trees over the whole loop (warm-up calls counted too, so the division is exact), less
+ * what each spends idle (measured for a second first: Redis's cron and the fabric's background
+ * reads would otherwise be charged to the calls of a slow loop).
  */
 async function nodeLoad(label: string, concurrency: number, op: (i: number) => Promise<unknown>, cpu: Record<string, number> = {}): Promise<LoadResult> {
+  const pids = Object.values(cpu);
+  const idleStart = pids.map(treeCpuSeconds);
+  const idleT0 = performance.now();
+  if (pids.length > 0) await new Promise((r) => setTimeout(r, 1000));
+  const idleSeconds = (performance.now() - idleT0) / 1000;
+  const idleRate = pids.map((pid, i) => (treeCpuSeconds(pid) - idleStart[i]) / idleSeconds);
   let calls = 0;
-  const before = Object.values(cpu).map(treeCpuSeconds);
+  const before = pids.map(treeCpuSeconds);
+  const t0 = performance.now();
   const r = await runLoad(concurrency, SECONDS, (i) => (calls++, op(i)));
-  const perCall = Object.entries(cpu).map(([name, pid], i) => [name, ((treeCpuSeconds(pid) - before[i]) / calls) * 1e6] as const);
+  const elapsed = (performance.now() - t0) / 1000;
+  const perCall = Object.keys(cpu).map((name, i) => [name, ((treeCpuSeconds(pids[i]) - before[i] - idleRate[i] * elapsed) / calls) * 1e6] as const);
   figures.node.set(`${label} c=${concurrency}`, r);
   for (const [name, us] of perCall) figures.nodeCpu.set(`${label} c=${concurrency} ${name}`, us);
-  console.log(`node   ${formatLoad(label, r)}${perCall.map(([name, us]) => `  ${name} CPU ${us.toFixed(1)} µs/call`).join("")}`);
+  console.log(`node   ${formatLoad(label, r)}${perCall.map(([name, us], i) => `  ${name} CPU ${us.toFixed(1)} µs/call (idle ${(idleRate[i] * 100).toFixed(1)}% off)`).join("")}`);
   return r;
 }
 
@@ -281,6 +292,16 @@ async function fabricRedis(redis: RedisProcess, redisPid: number, workers: numbe
     }
     // The same client pattern as ioredis GET above, so Redis's CPU per read compares like for like.
     for (const c of [1, 64]) await nodeLoad(`${label} getContext`, c, () => client.getContext({ key: KEY }), { server: server.pid, Redis: redisPid });
+    if (workers === 1) {
+      // What a script-free read of the same stored record would cost Redis (issue 12: plain-command
+      // reads): the record's hash with one HMGET, and HMGET pipelined with TIME (the fabric's clock).
+      const dataKey = `{bench1:}d:GLOBAL:${KEY}`;
+      if ((await admin.exists(dataKey)) !== 1) throw new Error(`no record at ${dataKey}: the Redis key layout changed`);
+      for (const c of [1, 64]) {
+        await nodeLoad("candidate: HMGET record", c, () => admin.hmget(dataKey, ...RECORD_FIELDS), { Redis: redisPid });
+        await nodeLoad("candidate: TIME + HMGET pipelined", c, () => admin.pipeline().time().hmget(dataKey, ...RECORD_FIELDS).exec(), { Redis: redisPid });
+      }
+    }
   } finally {
     await client.close();
     admin.disconnect();
@@ -318,6 +339,7 @@ function summary(): void {
     ["Redis CPU per read / write (h2load)", "—", redisRw("fabric redis ×1"), redisRw("fabric redis ×2"), "—", rbGet && rbSet ? `${rbGet.cpuUsPerCall.toFixed(1)} / ${rbSet.cpuUsPerCall.toFixed(1)} µs (pipelined)` : "—", "—"],
     ["Redis CPU per read, Node client 1 / 64 in flight", "—", `${us(nc("fabric redis ×1 getContext c=1 Redis"))} / ${us(nc("fabric redis ×1 getContext c=64 Redis"))}`,
       `${us(nc("fabric redis ×2 getContext c=1 Redis"))} / ${us(nc("fabric redis ×2 getContext c=64 Redis"))}`, "—", `${us(nc("ioredis GET c=1 Redis"))} / ${us(nc("ioredis GET c=64 Redis"))} (GET)`, "—"],
+    ["Redis CPU per script-free read of the record, 1 / 64 in flight", "—", `HMGET ${us(nc("candidate: HMGET record c=1 Redis"))} / ${us(nc("candidate: HMGET record c=64 Redis"))}; TIME + HMGET ${us(nc("candidate: TIME + HMGET pipelined c=1 Redis"))} / ${us(nc("candidate: TIME + HMGET pipelined c=64 Redis"))}`, "—", "—", "—", "—"],
     ["Node client, 1 in flight, get p50", ms(node("fabric memory getContext c=1")?.p50Ms ?? NaN), ms(node("fabric redis ×1 getContext c=1")?.p50Ms ?? NaN), ms(node("fabric redis ×2 getContext c=1")?.p50Ms ?? NaN),
       ms(node("etcd range (serializable) c=1")?.p50Ms ?? NaN), ms(node("ioredis GET c=1")?.p50Ms ?? NaN), "—"],
     ["Node client, 64 in flight, get ops/s", n0(node("fabric memory getContext c=64")?.opsPerSec ?? NaN), n0(node("fabric redis ×1 getContext c=64")?.opsPerSec ?? NaN), n0(node("fabric redis ×2 getContext c=64")?.opsPerSec ?? NaN),
@@ -363,6 +385,7 @@ function summary(): void {
     `prompt cache get() with 1,000 caches: ${pc ? `${(pc.readsPerSec / 1e6).toFixed(1)} M reads/s over ${pc.streams ?? "?"} server streams` : "—"} (goal ≥ 10 M reads/s, coalesced onto one stream)`,
     `Redis CPU per GetContext / per plain GET, Node client at 64 in flight: ${ratio(nc("fabric redis ×1 getContext c=64 Redis") ?? NaN, nc("ioredis GET c=64 Redis") ?? NaN)}; ` +
       `at 1 in flight ${ratio(nc("fabric redis ×1 getContext c=1 Redis") ?? NaN, nc("ioredis GET c=1 Redis") ?? NaN)} ` +
+      `(at 1 in flight the fabric's rate is ~50× lower than GET's, so Redis sleeps and wakes for each of its calls) ` +
       `(process CPU; the read script runs ${script ? `${script.usecPerCall.toFixed(1)} µs` : "—"} inside Redis per commandstats) (goal ≤ 2×)`,
     m
       ? `Redis memory per ${m.valueBytes}-byte context / plain key: ${ratio(m.contextBytes, m.plainKeyBytes)} (${n0(m.contextBytes)} vs ${n0(m.plainKeyBytes)} bytes; data key ${n0(m.dataKeyBytes)}, ` +
