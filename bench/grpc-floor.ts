@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const payload = Buffer.alloc(300, 120); // about a setContext request with a short prompt
   const call = () =>
     new Promise<void>((resolve, reject) =>
-      client.makeUnaryRequest(LADDER_PATH, identity, identity, payload, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (e) => (e ? reject(e) : resolve())),
+      client.makeUnaryRequest(LADDER_PATH, identity, identity, payload, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (e) =>
+        e ? reject(e) : resolve(),
+      ),
     );
   try {
     for (const c of [1, 64]) console.log(formatLoad("bare grpc-js echo (300 B)", await runLoad(c, SECONDS, call)));

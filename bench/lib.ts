@@ -21,9 +21,11 @@ export interface LoadResult {
 export async function runLoad(concurrency: number, seconds: number, op: (i: number) => Promise<unknown>): Promise<LoadResult> {
   const warmEnd = Date.now() + Math.min(500, seconds * 200);
   let i = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < warmEnd) await op(i++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < warmEnd) await op(i++);
+    }),
+  );
   const samples: number[] = [];
   const start = process.hrtime.bigint();
   const end = Date.now() + seconds * 1000;
@@ -60,7 +62,9 @@ export function formatLoad(label: string, r: LoadResult): string {
 /** One line describing the machine and its load, printed first so figures can be read with their noise. */
 export function machineLine(): string {
   const c = cpus();
-  return `machine: ${c.length} x ${c[0]?.model ?? "cpu"}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+  return `machine: ${c.length} x ${c[0]?.model ?? "cpu"}, node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
 }
 
 /** A fabric server (`server/main.ts`) in a child process, as an operator runs it. */

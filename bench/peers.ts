@@ -111,7 +111,14 @@ function metricsAddressOf(server: SpawnedServer): string {
  * h2load against a fabric server, checked end to end: the frame answers OK through grpc-js, and the
  * server's counters show every request h2load sent (warm-up included) answered OK, none failed.
  */
-async function fabricH2load(label: string, server: SpawnedServer, path: string, message: Uint8Array, method: string, extraPids: number[] = []): Promise<H2loadResult> {
+async function fabricH2load(
+  label: string,
+  server: SpawnedServer,
+  path: string,
+  message: Uint8Array,
+  method: string,
+  extraPids: number[] = [],
+): Promise<H2loadResult> {
   await checkFrame(server.address, path, message);
   const metrics = metricsAddressOf(server);
   const before = await handled(metrics, method);
@@ -119,7 +126,8 @@ async function fabricH2load(label: string, server: SpawnedServer, path: string, 
   const after = await handled(metrics, method);
   const ok = after.ok - before.ok;
   const failed = after.failed - before.failed;
-  const verdict = failed === 0 && ok >= r.succeeded ? `verified: ${n0(ok)} OK, 0 failed` : `NOT VERIFIED: ${n0(ok)} OK, ${n0(failed)} failed for ${n0(r.succeeded)} sent`;
+  const verdict =
+    failed === 0 && ok >= r.succeeded ? `verified: ${n0(ok)} OK, 0 failed` : `NOT VERIFIED: ${n0(ok)} OK, ${n0(failed)} failed for ${n0(r.succeeded)} sent`;
   console.log(h2line(label, r, `  (${verdict})`));
   figures.h2.set(label, r);
   return r;
@@ -141,12 +149,17 @@ async function nodeLoad(label: string, concurrency: number, op: (i: number) => P
   let calls = 0;
   const before = pids.map(treeCpuSeconds);
   const t0 = performance.now();
-  const r = await runLoad(concurrency, SECONDS, (i) => (calls++, op(i)));
+  const r = await runLoad(concurrency, SECONDS, (i) => {
+    calls++;
+    return op(i);
+  });
   const elapsed = (performance.now() - t0) / 1000;
   const perCall = Object.keys(cpu).map((name, i) => [name, ((treeCpuSeconds(pids[i]) - before[i] - idleRate[i] * elapsed) / calls) * 1e6] as const);
   figures.node.set(`${label} c=${concurrency}`, r);
   for (const [name, us] of perCall) figures.nodeCpu.set(`${label} c=${concurrency} ${name}`, us);
-  console.log(`node   ${formatLoad(label, r)}${perCall.map(([name, us], i) => `  ${name} CPU ${us.toFixed(1)} µs/call (idle ${(idleRate[i] * 100).toFixed(1)}% off)`).join("")}`);
+  console.log(
+    `node   ${formatLoad(label, r)}${perCall.map(([name, us], i) => `  ${name} CPU ${us.toFixed(1)} µs/call (idle ${(idleRate[i] * 100).toFixed(1)}% off)`).join("")}`,
+  );
   return r;
 }
 
@@ -227,7 +240,10 @@ async function etcdPeer(peer: EtcdProcess): Promise<void> {
   const client = createEtcdClient(peer.address, OWN_CONNECTION);
   try {
     await client.put(KEY, PROMPT);
-    for (const [label, message] of [["etcd Range serializable", RANGE_SERIALIZABLE], ["etcd Range linearizable", RANGE_LINEARIZABLE]] as const) {
+    for (const [label, message] of [
+      ["etcd Range serializable", RANGE_SERIALIZABLE],
+      ["etcd Range linearizable", RANGE_LINEARIZABLE],
+    ] as const) {
       await checkFrame(peer.address, grpcMethodPath(etcd.range), message);
       const r = await h2load({ address: peer.address, path: grpcMethodPath(etcd.range), message, seconds: SECONDS, cpuPids: [peer.pid] });
       figures.h2.set(label, r);
@@ -278,7 +294,10 @@ async function fabricRedis(redis: RedisProcess, redisPid: number, workers: numbe
   const client = new FabricClient({ address: server.address, channelOptions: OWN_CONNECTION });
   try {
     await client.setContext({ key: KEY, value: PROMPT, metadata: { source: "bench" } });
-    for (const [method, path, message] of [["GetContext", GET_PATH, GET_MESSAGE], ["SetContext", SET_PATH, SET_MESSAGE]] as const) {
+    for (const [method, path, message] of [
+      ["GetContext", GET_PATH, GET_MESSAGE],
+      ["SetContext", SET_PATH, SET_MESSAGE],
+    ] as const) {
       await admin.config("RESETSTAT");
       const r = await fabricH2load(`${label} ${method}`, server, path, message, method, [redisPid]);
       figures.redisCpu.set(`${label} ${method}`, r.cpuUsPerCall[1]);
@@ -288,7 +307,9 @@ async function fabricRedis(redis: RedisProcess, redisPid: number, workers: numbe
       const usec = scripts.reduce((sum, [, s]) => sum + s.calls * s.usecPerCall, 0) / Math.max(1, calls);
       figures.redisScript.set(`${label} ${method}`, { calls, usecPerCall: usec });
       const others = [...stats].filter(([name]) => !["evalsha", "eval", "config", "info"].includes(name)).map(([name, s]) => `${name} ${n0(s.calls)}`);
-      console.log(`       Redis: ${r.cpuUsPerCall[1].toFixed(1)} µs CPU per ${method}; scripts ${n0(calls)} calls at ${usec.toFixed(1)} µs inside each; other commands: ${others.join(", ") || "none"}`);
+      console.log(
+        `       Redis: ${r.cpuUsPerCall[1].toFixed(1)} µs CPU per ${method}; scripts ${n0(calls)} calls at ${usec.toFixed(1)} µs inside each; other commands: ${others.join(", ") || "none"}`,
+      );
     }
     // The same client pattern as ioredis GET above, so Redis's CPU per read compares like for like.
     for (const c of [1, 64]) await nodeLoad(`${label} getContext`, c, () => client.getContext({ key: KEY }), { server: server.pid, Redis: redisPid });
@@ -299,7 +320,17 @@ async function fabricRedis(redis: RedisProcess, redisPid: number, workers: numbe
       if ((await admin.exists(dataKey)) !== 1) throw new Error(`no record at ${dataKey}: the Redis key layout changed`);
       for (const c of [1, 64]) {
         await nodeLoad("candidate: HMGET record", c, () => admin.hmget(dataKey, ...RECORD_FIELDS), { Redis: redisPid });
-        await nodeLoad("candidate: TIME + HMGET pipelined", c, () => admin.pipeline().time().hmget(dataKey, ...RECORD_FIELDS).exec(), { Redis: redisPid });
+        await nodeLoad(
+          "candidate: TIME + HMGET pipelined",
+          c,
+          () =>
+            admin
+              .pipeline()
+              .time()
+              .hmget(dataKey, ...RECORD_FIELDS)
+              .exec(),
+          { Redis: redisPid },
+        );
       }
     }
   } finally {
@@ -332,27 +363,117 @@ function summary(): void {
   const redisRw = (label: string) => `${us(figures.redisCpu.get(`${label} GetContext`))} / ${us(figures.redisCpu.get(`${label} SetContext`))}`;
   const rows: string[][] = [
     ["workload", "fabric (memory)", "fabric (Redis, 1 proc)", "fabric (Redis, 2 procs)", "etcd 3.4", "Redis 7", "bare grpc-js echo"],
-    ["h2load reads/s, 8×16", rps(get), rps(r1), rps(r2), `${rps(range)} (serializable), ${rps(h("etcd Range linearizable"))} (linearizable)`, rbGet ? `${n0(rbGet.reqPerSec)} (GET, 8×16 pipelined)` : "—", rps(echo)],
+    [
+      "h2load reads/s, 8×16",
+      rps(get),
+      rps(r1),
+      rps(r2),
+      `${rps(range)} (serializable), ${rps(h("etcd Range linearizable"))} (linearizable)`,
+      rbGet ? `${n0(rbGet.reqPerSec)} (GET, 8×16 pipelined)` : "—",
+      rps(echo),
+    ],
     ["server CPU per read", cpu(get), cpu(r1), cpu(r2), cpu(range), rbGet ? `${rbGet.cpuUsPerCall.toFixed(1)} µs` : "—", cpu(echo)],
-    ["h2load writes/s, 8×16", rps(h("fabric memory SetContext")), rps(h("fabric redis ×1 SetContext")), rps(h("fabric redis ×2 SetContext")), `${rps(h("etcd Put"))} (Put, fsync)`, rbSet ? `${n0(rbSet.reqPerSec)} (SET)` : "—", "—"],
-    ["server CPU per write", cpu(h("fabric memory SetContext")), cpu(h("fabric redis ×1 SetContext")), cpu(h("fabric redis ×2 SetContext")), cpu(h("etcd Put")), rbSet ? `${rbSet.cpuUsPerCall.toFixed(1)} µs` : "—", "—"],
-    ["Redis CPU per read / write (h2load)", "—", redisRw("fabric redis ×1"), redisRw("fabric redis ×2"), "—", rbGet && rbSet ? `${rbGet.cpuUsPerCall.toFixed(1)} / ${rbSet.cpuUsPerCall.toFixed(1)} µs (pipelined)` : "—", "—"],
-    ["Redis CPU per read, Node client 1 / 64 in flight", "—", `${us(nc("fabric redis ×1 getContext c=1 Redis"))} / ${us(nc("fabric redis ×1 getContext c=64 Redis"))}`,
-      `${us(nc("fabric redis ×2 getContext c=1 Redis"))} / ${us(nc("fabric redis ×2 getContext c=64 Redis"))}`, "—", `${us(nc("ioredis GET c=1 Redis"))} / ${us(nc("ioredis GET c=64 Redis"))} (GET)`, "—"],
-    ["Redis CPU per script-free read of the record, 1 / 64 in flight", "—", `HMGET ${us(nc("candidate: HMGET record c=1 Redis"))} / ${us(nc("candidate: HMGET record c=64 Redis"))}; TIME + HMGET ${us(nc("candidate: TIME + HMGET pipelined c=1 Redis"))} / ${us(nc("candidate: TIME + HMGET pipelined c=64 Redis"))}`, "—", "—", "—", "—"],
-    ["Node client, 1 in flight, get p50", ms(node("fabric memory getContext c=1")?.p50Ms ?? NaN), ms(node("fabric redis ×1 getContext c=1")?.p50Ms ?? NaN), ms(node("fabric redis ×2 getContext c=1")?.p50Ms ?? NaN),
-      ms(node("etcd range (serializable) c=1")?.p50Ms ?? NaN), ms(node("ioredis GET c=1")?.p50Ms ?? NaN), "—"],
-    ["Node client, 64 in flight, get ops/s", n0(node("fabric memory getContext c=64")?.opsPerSec ?? NaN), n0(node("fabric redis ×1 getContext c=64")?.opsPerSec ?? NaN), n0(node("fabric redis ×2 getContext c=64")?.opsPerSec ?? NaN),
-      n0(node("etcd range (serializable) c=64")?.opsPerSec ?? NaN), n0(node("ioredis GET c=64")?.opsPerSec ?? NaN), "—"],
-    ["server CPU per get, Node client 64 in flight", us(nc("fabric memory getContext c=64 server")), us(nc("fabric redis ×1 getContext c=64 server")), us(nc("fabric redis ×2 getContext c=64 server")),
-      us(nc("etcd range (serializable) c=64 server")), us(nc("ioredis GET c=64 Redis")), "—"],
-    ["Node client, 64 in flight, set ops/s", n0(node("fabric memory setContext c=64")?.opsPerSec ?? NaN), "—", "—", n0(node("etcd put c=64")?.opsPerSec ?? NaN), n0(node("ioredis SET c=64")?.opsPerSec ?? NaN), "—"],
-    ["set → all 1,000 watchers p50 / p99 (missed)", ...["fabric"].map((k) => fan.get(k) ? `${ms(fan.get(k)!.allP50Ms)} / ${ms(fan.get(k)!.allP99Ms)} (${fan.get(k)!.missed})` : "—"), "—", "—",
+    [
+      "h2load writes/s, 8×16",
+      rps(h("fabric memory SetContext")),
+      rps(h("fabric redis ×1 SetContext")),
+      rps(h("fabric redis ×2 SetContext")),
+      `${rps(h("etcd Put"))} (Put, fsync)`,
+      rbSet ? `${n0(rbSet.reqPerSec)} (SET)` : "—",
+      "—",
+    ],
+    [
+      "server CPU per write",
+      cpu(h("fabric memory SetContext")),
+      cpu(h("fabric redis ×1 SetContext")),
+      cpu(h("fabric redis ×2 SetContext")),
+      cpu(h("etcd Put")),
+      rbSet ? `${rbSet.cpuUsPerCall.toFixed(1)} µs` : "—",
+      "—",
+    ],
+    [
+      "Redis CPU per read / write (h2load)",
+      "—",
+      redisRw("fabric redis ×1"),
+      redisRw("fabric redis ×2"),
+      "—",
+      rbGet && rbSet ? `${rbGet.cpuUsPerCall.toFixed(1)} / ${rbSet.cpuUsPerCall.toFixed(1)} µs (pipelined)` : "—",
+      "—",
+    ],
+    [
+      "Redis CPU per read, Node client 1 / 64 in flight",
+      "—",
+      `${us(nc("fabric redis ×1 getContext c=1 Redis"))} / ${us(nc("fabric redis ×1 getContext c=64 Redis"))}`,
+      `${us(nc("fabric redis ×2 getContext c=1 Redis"))} / ${us(nc("fabric redis ×2 getContext c=64 Redis"))}`,
+      "—",
+      `${us(nc("ioredis GET c=1 Redis"))} / ${us(nc("ioredis GET c=64 Redis"))} (GET)`,
+      "—",
+    ],
+    [
+      "Redis CPU per script-free read of the record, 1 / 64 in flight",
+      "—",
+      `HMGET ${us(nc("candidate: HMGET record c=1 Redis"))} / ${us(nc("candidate: HMGET record c=64 Redis"))}; TIME + HMGET ${us(nc("candidate: TIME + HMGET pipelined c=1 Redis"))} / ${us(nc("candidate: TIME + HMGET pipelined c=64 Redis"))}`,
+      "—",
+      "—",
+      "—",
+      "—",
+    ],
+    [
+      "Node client, 1 in flight, get p50",
+      ms(node("fabric memory getContext c=1")?.p50Ms ?? NaN),
+      ms(node("fabric redis ×1 getContext c=1")?.p50Ms ?? NaN),
+      ms(node("fabric redis ×2 getContext c=1")?.p50Ms ?? NaN),
+      ms(node("etcd range (serializable) c=1")?.p50Ms ?? NaN),
+      ms(node("ioredis GET c=1")?.p50Ms ?? NaN),
+      "—",
+    ],
+    [
+      "Node client, 64 in flight, get ops/s",
+      n0(node("fabric memory getContext c=64")?.opsPerSec ?? NaN),
+      n0(node("fabric redis ×1 getContext c=64")?.opsPerSec ?? NaN),
+      n0(node("fabric redis ×2 getContext c=64")?.opsPerSec ?? NaN),
+      n0(node("etcd range (serializable) c=64")?.opsPerSec ?? NaN),
+      n0(node("ioredis GET c=64")?.opsPerSec ?? NaN),
+      "—",
+    ],
+    [
+      "server CPU per get, Node client 64 in flight",
+      us(nc("fabric memory getContext c=64 server")),
+      us(nc("fabric redis ×1 getContext c=64 server")),
+      us(nc("fabric redis ×2 getContext c=64 server")),
+      us(nc("etcd range (serializable) c=64 server")),
+      us(nc("ioredis GET c=64 Redis")),
+      "—",
+    ],
+    [
+      "Node client, 64 in flight, set ops/s",
+      n0(node("fabric memory setContext c=64")?.opsPerSec ?? NaN),
+      "—",
+      "—",
+      n0(node("etcd put c=64")?.opsPerSec ?? NaN),
+      n0(node("ioredis SET c=64")?.opsPerSec ?? NaN),
+      "—",
+    ],
+    [
+      "set → all 1,000 watchers p50 / p99 (missed)",
+      ...["fabric"].map((k) => (fan.get(k) ? `${ms(fan.get(k)!.allP50Ms)} / ${ms(fan.get(k)!.allP99Ms)} (${fan.get(k)!.missed})` : "—")),
+      "—",
+      "—",
       fan.get("etcd") ? `${ms(fan.get("etcd")!.allP50Ms)} / ${ms(fan.get("etcd")!.allP99Ms)} (${fan.get("etcd")!.missed}; one watch per stream)` : "—",
-      fan.get("redis") ? `${ms(fan.get("redis")!.allP50Ms)} / ${ms(fan.get("redis")!.allP99Ms)} (${fan.get("redis")!.missed}; one SUBSCRIBE, in-process fan-out)` : "—", "—"],
-    ["writer p50 idle → during fan-out", fan.get("fabric") ? `${ms(fan.get("fabric")!.writerIdleP50Ms)} → ${ms(fan.get("fabric")!.writerDuringP50Ms)}` : "—", "—", "—",
+      fan.get("redis")
+        ? `${ms(fan.get("redis")!.allP50Ms)} / ${ms(fan.get("redis")!.allP99Ms)} (${fan.get("redis")!.missed}; one SUBSCRIBE, in-process fan-out)`
+        : "—",
+      "—",
+    ],
+    [
+      "writer p50 idle → during fan-out",
+      fan.get("fabric") ? `${ms(fan.get("fabric")!.writerIdleP50Ms)} → ${ms(fan.get("fabric")!.writerDuringP50Ms)}` : "—",
+      "—",
+      "—",
       fan.get("etcd") ? `${ms(fan.get("etcd")!.writerIdleP50Ms)} → ${ms(fan.get("etcd")!.writerDuringP50Ms)}` : "—",
-      fan.get("redis") ? `${ms(fan.get("redis")!.writerIdleP50Ms)} → ${ms(fan.get("redis")!.writerDuringP50Ms)}` : "—", "—"],
+      fan.get("redis") ? `${ms(fan.get("redis")!.writerIdleP50Ms)} → ${ms(fan.get("redis")!.writerDuringP50Ms)}` : "—",
+      "—",
+    ],
     ["fan-out CPU per delivery: server / watchers' process", perDelivery("fabric"), "—", "—", perDelivery("etcd"), perDelivery("redis"), "—"],
   ];
   console.log("\n== summary\n");
@@ -367,7 +488,9 @@ function summary(): void {
     const r = figures.ladder.get(rung);
     if (!r) continue;
     const c = r.cpuUsPerCall[0];
-    console.log(`  ${rung.padEnd(11)} ${c.toFixed(0).padStart(4)} µs  ${previous === undefined ? "" : `${c - previous >= 0 ? "+" : ""}${(c - previous).toFixed(0)} µs`}  (${n0(r.reqPerSec)} req/s)`);
+    console.log(
+      `  ${rung.padEnd(11)} ${c.toFixed(0).padStart(4)} µs  ${previous === undefined ? "" : `${c - previous >= 0 ? "+" : ""}${(c - previous).toFixed(0)} µs`}  (${n0(r.reqPerSec)} req/s)`,
+    );
     // als-abort and histogram are side branches off preencoded: steps after them count from preencoded.
     previous = rung === "als-abort" || rung === "histogram" ? figures.ladder.get("preencoded")?.cpuUsPerCall[0] : c;
   }

@@ -49,7 +49,10 @@ const AREAS: [string, (f: ProfileNode["callFrame"]) => boolean][] = [
   ["node http2", (f) => /^node:(internal\/)?http2/.test(f.url)],
   ["grpc-js", (f) => f.url.includes("/@grpc/grpc-js/")],
   ["protobuf-es", (f) => f.url.includes("/@bufbuild/protobuf/")],
-  ["AsyncLocalStorage / async hooks", (f) => /^node:(internal\/)?async_(hooks|local_storage)/.test(f.url) || f.url.startsWith("node:internal/async_local_storage")],
+  [
+    "AsyncLocalStorage / async hooks",
+    (f) => /^node:(internal\/)?async_(hooks|local_storage)/.test(f.url) || f.url.startsWith("node:internal/async_local_storage"),
+  ],
   ["AbortController / EventTarget", (f) => /^node:internal\/(abort_controller|event_target)/.test(f.url)],
   ["node streams", (f) => f.url.startsWith("node:internal/streams")],
   ["node timers / microtasks", (f) => /^node:internal\/(timers|process\/task_queues)/.test(f.url)],
@@ -100,7 +103,10 @@ function summarise(profile: CpuProfile, windowUs: [number, number]): string[] {
     `busy (not idle) ${(busy / 1000).toFixed(0)} ms of samples; self time by area:`,
     ...[...areas].sort((a, b) => b[1] - a[1]).map(([area, us]) => `  ${pct(us)}  ${area}`),
     "top functions by self time:",
-    ...[...functions].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([name, us]) => `  ${pct(us)}  ${name}`),
+    ...[...functions]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([name, us]) => `  ${pct(us)}  ${name}`),
   ];
 }
 

@@ -64,9 +64,7 @@ export function isClusterPrimary(config: ClusterConfig): boolean {
   if (!cluster.isPrimary || workerCount(config) <= 1) return false;
   if (config.store !== "redis") {
     const asked = config.workers === 0 ? `0 (one per core: ${workerCount(config)})` : String(config.workers);
-    throw new ConfigError(
-      `FABRIC_WORKERS=${asked} needs FABRIC_STORE=redis: with the memory store each process would hold its own data and revisions`,
-    );
+    throw new ConfigError(`FABRIC_WORKERS=${asked} needs FABRIC_STORE=redis: with the memory store each process would hold its own data and revisions`);
   }
   return true;
 }
@@ -165,22 +163,27 @@ export async function runClusterPrimary(config: ClusterConfig, logger: Logger, d
     stopping = true;
     logger.info(`${reason}: stopping ${count} workers (drain ${config.shutdownDrainMs} ms, grace ${config.shutdownGraceMs} ms)`);
     let clean = exitCode === 0;
-    const exits = slots.filter((s) => s.worker).map((s) => {
-      const worker = s.worker!;
-      return new Promise<void>((resolve) => {
-        if (worker.process.exitCode !== null || worker.process.signalCode !== null) return resolve();
-        const kill = setTimeout(() => {
-          logger.error(`worker ${s.index} (pid ${worker.process.pid}) still running after the grace period: killing it`);
-          worker.process.kill("SIGKILL");
-        }, config.shutdownDrainMs + config.shutdownGraceMs + KILL_MARGIN_MS);
-        worker.process.once("exit", (code) => {
-          clearTimeout(kill);
-          if (code !== 0) clean = false;
-          resolve();
+    const exits = slots
+      .filter((s) => s.worker)
+      .map((s) => {
+        const worker = s.worker!;
+        return new Promise<void>((resolve) => {
+          if (worker.process.exitCode !== null || worker.process.signalCode !== null) return resolve();
+          const kill = setTimeout(
+            () => {
+              logger.error(`worker ${s.index} (pid ${worker.process.pid}) still running after the grace period: killing it`);
+              worker.process.kill("SIGKILL");
+            },
+            config.shutdownDrainMs + config.shutdownGraceMs + KILL_MARGIN_MS,
+          );
+          worker.process.once("exit", (code) => {
+            clearTimeout(kill);
+            if (code !== 0) clean = false;
+            resolve();
+          });
+          worker.process.kill("SIGTERM");
         });
-        worker.process.kill("SIGTERM");
       });
-    });
     await Promise.all(exits);
     await endpoint?.close();
     logger.info(clean ? "stopped" : "stopped (not every worker exited cleanly)");

@@ -48,7 +48,7 @@ export const SERVER_SETTINGS = {
     env: "FABRIC_WORKERS",
     flag: "workers",
     description:
-      "Server processes sharing the listen port (node:cluster), for every CPU core; 0: one per core. More than 1 needs FABRIC_STORE=redis (see README \"Every core\").",
+      'Server processes sharing the listen port (node:cluster), for every CPU core; 0: one per core. More than 1 needs FABRIC_STORE=redis (see README "Every core").',
     default: 1,
     parse: parsers.int(0, 1024),
   },

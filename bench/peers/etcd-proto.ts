@@ -10,7 +10,7 @@ import { create, createFileRegistry, type DescMessage, type DescMethod, type Des
 import {
   FieldDescriptorProto_Label as Label,
   FieldDescriptorProto_Type as Type,
-  FieldDescriptorProtoSchema,
+  type FieldDescriptorProtoSchema,
   FileDescriptorProtoSchema,
 } from "@bufbuild/protobuf/wkt";
 

@@ -25,17 +25,30 @@ export async function startEtcd(): Promise<EtcdProcess> {
   const dir = mkdtempSync(join(tmpdir(), "cf-etcd-"));
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
-  const child: ChildProcess = spawn("etcd", [
-    "--name", "bench",
-    "--data-dir", dir,
-    "--listen-client-urls", client,
-    "--advertise-client-urls", client,
-    "--listen-peer-urls", peer,
-    "--initial-advertise-peer-urls", peer,
-    "--initial-cluster", `bench=${peer}`,
-    "--logger", "zap",
-    "--log-level", "error",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn(
+    "etcd",
+    [
+      "--name",
+      "bench",
+      "--data-dir",
+      dir,
+      "--listen-client-urls",
+      client,
+      "--advertise-client-urls",
+      client,
+      "--listen-peer-urls",
+      peer,
+      "--initial-advertise-peer-urls",
+      peer,
+      "--initial-cluster",
+      `bench=${peer}`,
+      "--logger",
+      "zap",
+      "--log-level",
+      "error",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   // grpc-go warns on every stream a load generator leaves open at its end: keep the tail for errors only.
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -83,8 +96,15 @@ export function createEtcdClient(address: string, channelOptions: grpc.ChannelOp
   const unary = (method: typeof etcd.range, request: Record<string, unknown>) => {
     const def = grpcMethodDefinition(method);
     return new Promise<Record<string, unknown>>((resolve, reject) =>
-      client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, create(method.input, request), new grpc.Metadata(),
-        { deadline: Date.now() + 10_000 }, (e, r) => (e ? reject(e) : resolve(r as Record<string, unknown>))),
+      client.makeUnaryRequest(
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize,
+        create(method.input, request),
+        new grpc.Metadata(),
+        { deadline: Date.now() + 10_000 },
+        (e, r) => (e ? reject(e) : resolve(r as Record<string, unknown>)),
+      ),
     );
   };
   const bytes = (s: string) => new TextEncoder().encode(s);

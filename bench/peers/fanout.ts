@@ -127,23 +127,28 @@ export async function fabricFanout(address: string, options: FanoutOptions): Pro
   const abort = new AbortController();
   setMaxListeners(0, abort.signal);
   const loops: Promise<void>[] = [];
-  return measure({
-    write: (value) => writer.setContext({ key, value }),
-    watch: (connection, onValue) =>
-      new Promise<void>((resolve) => {
-        loops.push((async () => {
-          for await (const m of clients[connection].watch({ key, signal: abort.signal })) {
-            if (m.kind === "created") resolve();
-            else if (m.kind === "event" && typeof m.event.context?.value === "string") onValue(m.event.context.value);
-          }
-        })());
-      }),
-    async close() {
-      abort.abort();
-      await Promise.allSettled(loops);
-      for (const c of [...clients, writer]) await c.close();
+  return measure(
+    {
+      write: (value) => writer.setContext({ key, value }),
+      watch: (connection, onValue) =>
+        new Promise<void>((resolve) => {
+          loops.push(
+            (async () => {
+              for await (const m of clients[connection].watch({ key, signal: abort.signal })) {
+                if (m.kind === "created") resolve();
+                else if (m.kind === "event" && typeof m.event.context?.value === "string") onValue(m.event.context.value);
+              }
+            })(),
+          );
+        }),
+      async close() {
+        abort.abort();
+        await Promise.allSettled(loops);
+        for (const c of [...clients, writer]) await c.close();
+      },
     },
-  }, options);
+    options,
+  );
 }
 
 export async function etcdFanout(address: string, options: FanoutOptions): Promise<FanoutResult> {
@@ -151,16 +156,19 @@ export async function etcdFanout(address: string, options: FanoutOptions): Promi
   const clients = Array.from({ length: options.connections }, () => createEtcdClient(address, OWN_CONNECTION));
   const writer = createEtcdClient(address, OWN_CONNECTION);
   const watches: { cancel(): void }[] = [];
-  return measure({
-    write: (value) => writer.put(key, value),
-    watch: async (connection, onValue) => {
-      watches.push(await clients[connection].watch(key, onValue));
+  return measure(
+    {
+      write: (value) => writer.put(key, value),
+      watch: async (connection, onValue) => {
+        watches.push(await clients[connection].watch(key, onValue));
+      },
+      async close() {
+        for (const w of watches) w.cancel();
+        for (const c of [...clients, writer]) c.close();
+      },
     },
-    async close() {
-      for (const w of watches) w.cancel();
-      for (const c of [...clients, writer]) c.close();
-    },
-  }, options);
+    options,
+  );
 }
 
 export async function redisFanout(url: string, options: FanoutOptions): Promise<FanoutResult> {
@@ -171,14 +179,17 @@ export async function redisFanout(url: string, options: FanoutOptions): Promise<
   local.setMaxListeners(0);
   subscriber.on("message", (_channel: string, message: string) => local.emit("value", message));
   await subscriber.subscribe(channel);
-  return measure({
-    write: (value) => publisher.publish(channel, value),
-    watch: async (_connection, onValue) => {
-      local.on("value", onValue);
+  return measure(
+    {
+      write: (value) => publisher.publish(channel, value),
+      watch: async (_connection, onValue) => {
+        local.on("value", onValue);
+      },
+      async close() {
+        subscriber.disconnect();
+        publisher.disconnect();
+      },
     },
-    async close() {
-      subscriber.disconnect();
-      publisher.disconnect();
-    },
-  }, { ...options, connections: 1 });
+    { ...options, connections: 1 },
+  );
 }

@@ -65,8 +65,9 @@ export async function checkFrame(address: string, path: string, message: Uint8Ar
   const identity = (b: Buffer) => b;
   try {
     return await new Promise<Buffer>((resolve, reject) =>
-      client.makeUnaryRequest(path, identity, identity, Buffer.from(message), new grpc.Metadata(), { deadline: Date.now() + 10_000 },
-        (e, r) => (e ? reject(new Error(`${path} on ${address}: ${e.message}`)) : resolve(r!))),
+      client.makeUnaryRequest(path, identity, identity, Buffer.from(message), new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (e, r) =>
+        e ? reject(new Error(`${path} on ${address}: ${e.message}`)) : resolve(r!),
+      ),
     );
   } finally {
     client.close();
@@ -79,13 +80,20 @@ export async function h2load(options: H2loadOptions): Promise<H2loadResult> {
   const body = join(dir, "body");
   writeFileSync(body, grpcFrame(options.message));
   const args = (duration: number) => [
-    "-c", String(options.clients ?? 8),
-    "-m", String(options.streams ?? 16),
-    "-t", "1",
-    "-D", String(duration),
-    "-d", body,
-    "-H", "content-type: application/grpc",
-    "-H", "te: trailers",
+    "-c",
+    String(options.clients ?? 8),
+    "-m",
+    String(options.streams ?? 16),
+    "-t",
+    "1",
+    "-D",
+    String(duration),
+    "-d",
+    body,
+    "-H",
+    "content-type: application/grpc",
+    "-H",
+    "te: trailers",
     `http://${options.address}${options.path}`,
   ];
   try {
@@ -108,7 +116,8 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 function run(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile("h2load", args, { maxBuffer: 1 << 20, timeout: 600_000 }, (e, stdout, stderr) =>
-      e ? reject(new Error(`h2load ${args.join(" ")}: ${stderr || e.message}`)) : resolve(stdout)),
+      e ? reject(new Error(`h2load ${args.join(" ")}: ${stderr || e.message}`)) : resolve(stdout),
+    ),
   );
 }
 

@@ -66,7 +66,17 @@ export async function startLadderServer(rung: Rung): Promise<LadderServer> {
 
 function storedContext(): Context {
   const now = new Date();
-  return { key: LADDER_KEY, scope: "GLOBAL", value: PROMPT, metadata: { source: "bench" }, revision: 1, createRevision: 1, version: 1, createdAt: now, updatedAt: now };
+  return {
+    key: LADDER_KEY,
+    scope: "GLOBAL",
+    value: PROMPT,
+    metadata: { source: "bench" },
+    revision: 1,
+    createRevision: 1,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 const identity = (b: Buffer) => b;
@@ -93,9 +103,7 @@ async function serveRaw(handle: (call: RawCall, answer: grpc.sendUnaryData<Buffe
 const serveBytes = (answer: (request: Buffer) => Buffer) => serveRaw((call, cb) => cb(null, answer(call.request)));
 
 function bind(server: grpc.Server): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-  );
+  return new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
 }
 
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -131,8 +139,13 @@ async function serve(rung: Rung): Promise<number> {
       const registry = new Registry();
       const labelNames = ["grpc_type", "grpc_service", "grpc_method", "grpc_code"] as const;
       const handled = new Counter({ name: "handled_total", help: "h", labelNames, registers: [registry] });
-      const handling = new Histogram({ name: "handling_seconds", help: "h", labelNames, registers: [registry],
-        buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+      const handling = new Histogram({
+        name: "handling_seconds",
+        help: "h",
+        labelNames,
+        registers: [registry],
+        buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      });
       return serveBytes(() => {
         const start = process.hrtime.bigint();
         const labels = { grpc_type: "unary", grpc_service: "cachefabric.v1.ContextService", grpc_method: "GetContext", grpc_code: "OK" };

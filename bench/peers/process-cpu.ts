@@ -34,7 +34,10 @@ function readStat(pid: string): ProcStat | undefined {
 
 /** Seconds of CPU used so far by `rootPid` and every live descendant. */
 export function treeCpuSeconds(rootPid: number): number {
-  const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(readStat).filter((s): s is ProcStat => s !== undefined);
+  const all = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(readStat)
+    .filter((s): s is ProcStat => s !== undefined);
   const children = new Map<number, ProcStat[]>();
   for (const s of all) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
   const root = all.find((s) => s.pid === rootPid);
@@ -51,5 +54,9 @@ export function treeCpuSeconds(rootPid: number): number {
 
 /** The pids of `rootPid`'s direct children (cluster workers, the tsx launcher's child). */
 export function childPids(rootPid: number): number[] {
-  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(readStat).filter((s) => s?.ppid === rootPid).map((s) => s!.pid);
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(readStat)
+    .filter((s) => s?.ppid === rootPid)
+    .map((s) => s!.pid);
 }

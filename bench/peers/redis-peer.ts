@@ -32,14 +32,19 @@ export async function redisBenchmark(port: number, pid: number, command: "get" |
 
 function parseCsv(out: string): number {
   // "test","rps",... then "SET","123456.79",...
-  const line = out.trim().split("\n").find((l) => /^"(GET|SET)"/.test(l));
+  const line = out
+    .trim()
+    .split("\n")
+    .find((l) => /^"(GET|SET)"/.test(l));
   if (!line) throw new Error(`cannot read redis-benchmark's output:\n${out}`);
   return Number(line.split(",")[1].replace(/"/g, ""));
 }
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(cmd, args, { maxBuffer: 1 << 20, timeout: 600_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${cmd}: ${stderr || e.message}`)) : resolve(stdout))),
+    execFile(cmd, args, { maxBuffer: 1 << 20, timeout: 600_000 }, (e, stdout, stderr) =>
+      e ? reject(new Error(`${cmd}: ${stderr || e.message}`)) : resolve(stdout),
+    ),
   );
 }
 
@@ -96,9 +101,15 @@ export async function memoryPerContext(url: string, count: number, value: string
     const store = await createRedisStore({ settings: { redisUrl: url }, historySize: count, log: () => {} });
     try {
       for (let i = 0; i < count; i += 500) {
-        await store.write(Array.from({ length: Math.min(500, count - i) }, (_, j) => ({
-          op: "set" as const, scope: "GLOBAL" as const, key: key(i + j), value, metadata: { source: "manifest", version: "1.0" },
-        })));
+        await store.write(
+          Array.from({ length: Math.min(500, count - i) }, (_, j) => ({
+            op: "set" as const,
+            scope: "GLOBAL" as const,
+            key: key(i + j),
+            value,
+            metadata: { source: "manifest", version: "1.0" },
+          })),
+        );
       }
       const contextBytes = ((await usedMemory(redis)) - base) / count;
       const usage = async (k: string) => Number(await redis.call("MEMORY", "USAGE", k, "SAMPLES", "0"));

@@ -102,83 +102,112 @@ describe("FABRIC_WORKERS=2 over Redis", () => {
     await redis?.stop();
   });
 
-  test("two worker processes serve one port; calls land on both; a watch on one sees writes through the other", async () => {
-    const pids = workerPids(server);
-    expect([...pids.keys()].sort()).toEqual([1, 2]);
-    expect(new Set(pids.values()).size).toBe(2);
-    const primary = logLines(server).find((l) => l.msg.startsWith("cache fabric serving on"))!.pid;
-    expect([...pids.values()]).not.toContain(primary);
+  test(
+    "two worker processes serve one port; calls land on both; a watch on one sees writes through the other",
+    async () => {
+      const pids = workerPids(server);
+      expect([...pids.keys()].sort()).toEqual([1, 2]);
+      expect(new Set(pids.values()).size).toBe(2);
+      const primary = logLines(server).find((l) => l.msg.startsWith("cache fabric serving on"))!.pid;
+      expect([...pids.values()]).not.toContain(primary);
 
-    // Connections are handed to the workers in turn: find one client on each.
-    const bySlot = new Map<number, FabricClient>();
-    for (let i = 0; i < 10 && bySlot.size < 2; i++) {
+      // Connections are handed to the workers in turn: find one client on each.
+      const bySlot = new Map<number, FabricClient>();
+      for (let i = 0; i < 10 && bySlot.size < 2; i++) {
+        const client = newClient();
+        const slot = await slotOf(client);
+        if (!bySlot.has(slot)) bySlot.set(slot, client);
+      }
+      expect([...bySlot.keys()].sort()).toEqual([1, 2]);
+
+      // Health is each worker's own (a probe lands on one); the group's metrics show every worker's.
+      const health = healthClient(address);
+      await expect(health.check()).resolves.toEqual({ status: "SERVING" });
+      health.close();
+      const metrics = await scrape(metricsAddress);
+      expect(metrics).toMatch(/^fabric_serving\{worker="1"\} 1$/m);
+      expect(metrics).toMatch(/^fabric_serving\{worker="2"\} 1$/m);
+      expect(metrics).toMatch(/^fabric_cluster_workers 2$/m);
+
+      // The call log agrees: GetContext lines came from both worker processes.
+      const callPids = new Set(
+        logLines(server)
+          .filter((l) => l.msg === "call" && l.method === "cachefabric.v1.ContextService/GetContext")
+          .map((l) => l.pid),
+      );
+      expect(callPids).toEqual(new Set(pids.values()));
+
+      const watcher = bySlot.get(1)!;
+      const writer = bySlot.get(2)!;
+      const abort = new AbortController();
+      const seen: WatchMessage[] = [];
+      const loop = (async () => {
+        for await (const m of watcher.watch({ key: "shared:prompt", signal: abort.signal, resume: false })) seen.push(m);
+      })().catch(() => undefined);
+      await eventually(() => seen.some((m) => m.kind === "created"), "the watch on worker 1 to be created", 20_000);
+      const written = await writer.setContext({ key: "shared:prompt", value: "written through worker 2" });
+      await eventually(
+        () => seen.some((m) => m.kind === "event" && m.event.revision === written.revision && m.event.context?.value === "written through worker 2"),
+        "worker 1's watch to deliver the write made through worker 2",
+        20_000,
+      );
+      // Both workers read the same data.
+      expect((await watcher.getContext({ key: "shared:prompt" }))?.revision).toBe(written.revision);
+      abort.abort();
+      await loop;
+    },
+    LONG,
+  );
+
+  test(
+    "workers that die are replaced in their slots, even all at once, and the group keeps serving",
+    async () => {
+      const before = workerPids(server);
+      for (const pid of before.values()) process.kill(pid, "SIGKILL");
+      await eventually(
+        () => {
+          const now = workerPids(server);
+          return [1, 2].every((slot) => now.get(slot) !== undefined && now.get(slot) !== before.get(slot));
+        },
+        "new workers 1 and 2",
+        60_000,
+      );
+      for (const slot of [1, 2])
+        expect(server.output()).toMatch(new RegExp(`worker ${slot} \\(pid ${before.get(slot)}\\) exited with signal SIGKILL: restarting`));
+      await eventually(async () => /^fabric_cluster_workers 2$/m.test(await scrape(metricsAddress)), "both workers serving again", 30_000);
       const client = newClient();
-      const slot = await slotOf(client);
-      if (!bySlot.has(slot)) bySlot.set(slot, client);
-    }
-    expect([...bySlot.keys()].sort()).toEqual([1, 2]);
+      await expect(client.setContext({ key: "after-restart", value: 1 })).resolves.toMatchObject({ key: "after-restart" });
+      // The data written before the crash is still there: it lives in Redis, not in a worker.
+      expect((await client.getContext({ key: "shared:prompt" }))?.value).toBe("written through worker 2");
+    },
+    LONG,
+  );
 
-    // Health is each worker's own (a probe lands on one); the group's metrics show every worker's.
-    const health = healthClient(address);
-    await expect(health.check()).resolves.toEqual({ status: "SERVING" });
-    health.close();
-    const metrics = await scrape(metricsAddress);
-    expect(metrics).toMatch(/^fabric_serving\{worker="1"\} 1$/m);
-    expect(metrics).toMatch(/^fabric_serving\{worker="2"\} 1$/m);
-    expect(metrics).toMatch(/^fabric_cluster_workers 2$/m);
-
-    // The call log agrees: GetContext lines came from both worker processes.
-    const callPids = new Set(logLines(server).filter((l) => l.msg === "call" && l.method === "cachefabric.v1.ContextService/GetContext").map((l) => l.pid));
-    expect(callPids).toEqual(new Set(pids.values()));
-
-    const watcher = bySlot.get(1)!;
-    const writer = bySlot.get(2)!;
-    const abort = new AbortController();
-    const seen: WatchMessage[] = [];
-    const loop = (async () => {
-      for await (const m of watcher.watch({ key: "shared:prompt", signal: abort.signal, resume: false })) seen.push(m);
-    })().catch(() => undefined);
-    await eventually(() => seen.some((m) => m.kind === "created"), "the watch on worker 1 to be created", 20_000);
-    const written = await writer.setContext({ key: "shared:prompt", value: "written through worker 2" });
-    await eventually(
-      () => seen.some((m) => m.kind === "event" && m.event.revision === written.revision && m.event.context?.value === "written through worker 2"),
-      "worker 1's watch to deliver the write made through worker 2",
-      20_000,
-    );
-    // Both workers read the same data.
-    expect((await watcher.getContext({ key: "shared:prompt" }))?.revision).toBe(written.revision);
-    abort.abort();
-    await loop;
-  }, LONG);
-
-  test("workers that die are replaced in their slots, even all at once, and the group keeps serving", async () => {
-    const before = workerPids(server);
-    for (const pid of before.values()) process.kill(pid, "SIGKILL");
-    await eventually(() => {
-      const now = workerPids(server);
-      return [1, 2].every((slot) => now.get(slot) !== undefined && now.get(slot) !== before.get(slot));
-    }, "new workers 1 and 2", 60_000);
-    for (const slot of [1, 2]) expect(server.output()).toMatch(new RegExp(`worker ${slot} \\(pid ${before.get(slot)}\\) exited with signal SIGKILL: restarting`));
-    await eventually(async () => /^fabric_cluster_workers 2$/m.test(await scrape(metricsAddress)), "both workers serving again", 30_000);
-    const client = newClient();
-    await expect(client.setContext({ key: "after-restart", value: 1 })).resolves.toMatchObject({ key: "after-restart" });
-    // The data written before the crash is still there: it lives in Redis, not in a worker.
-    expect((await client.getContext({ key: "shared:prompt" }))?.value).toBe("written through worker 2");
-  }, LONG);
-
-  test("SIGTERM to the primary stops every worker gracefully and exits 0", async () => {
-    const pids = [...workerPids(server).values()];
-    expect(await server.stop("SIGTERM")).toBe(0);
-    const stopped = new Set(logLines(server).filter((l) => l.msg === "stopped").map((l) => l.pid));
-    for (const pid of pids) expect(stopped).toContain(pid);
-    expect(stopped).toContain(logLines(server).find((l) => l.msg.startsWith("cache fabric serving on"))!.pid);
-    await eventually(() => pids.every((pid) => !alive(pid)), "every worker to be gone", 10_000);
-  }, LONG);
+  test(
+    "SIGTERM to the primary stops every worker gracefully and exits 0",
+    async () => {
+      const pids = [...workerPids(server).values()];
+      expect(await server.stop("SIGTERM")).toBe(0);
+      const stopped = new Set(
+        logLines(server)
+          .filter((l) => l.msg === "stopped")
+          .map((l) => l.pid),
+      );
+      for (const pid of pids) expect(stopped).toContain(pid);
+      expect(stopped).toContain(logLines(server).find((l) => l.msg.startsWith("cache fabric serving on"))!.pid);
+      await eventually(() => pids.every((pid) => !alive(pid)), "every worker to be gone", 10_000);
+    },
+    LONG,
+  );
 });
 
-test("FABRIC_WORKERS > 1 with the memory store is refused at start", async () => {
-  const server = startServerProcess(["--listen", "127.0.0.1:0", "--workers", "2"], { FABRIC_STORE: "memory", FABRIC_SEARCH: "false" });
-  expect(await server.exited).toBe(1);
-  expect(server.output()).toMatch(/FABRIC_WORKERS=2 needs FABRIC_STORE=redis/);
-  expect(server.output()).not.toMatch(/ready on/);
-}, LONG);
+test(
+  "FABRIC_WORKERS > 1 with the memory store is refused at start",
+  async () => {
+    const server = startServerProcess(["--listen", "127.0.0.1:0", "--workers", "2"], { FABRIC_STORE: "memory", FABRIC_SEARCH: "false" });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toMatch(/FABRIC_WORKERS=2 needs FABRIC_STORE=redis/);
+    expect(server.output()).not.toMatch(/ready on/);
+  },
+  LONG,
+);
