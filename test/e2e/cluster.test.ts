@@ -3,7 +3,7 @@ import type { WatchMessage } from "@cache-fabric/client/api";
 import { eventually } from "../support/harness.js";
 import { healthClient } from "../support/health-client.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
-import { startServerProcess, type ServerProcess } from "../support/server-process.js";
+import { alive, startServerProcess, type ServerProcess } from "../support/server-process.js";
 
 /**
  * FABRIC_WORKERS as an operator runs it: server/main.ts as a process with two workers over a real
@@ -48,15 +48,6 @@ async function getContextCalls(metricsAddress: string): Promise<Map<number, numb
     if (slot) calls.set(Number(slot[1]), Number(line.slice(line.lastIndexOf(" ") + 1)));
   }
   return calls;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("FABRIC_WORKERS=2 over Redis", () => {

@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { FabricClient } from "@cache-fabric/client";
 import { eventually } from "../support/harness.js";
-import { startServerProcess, type ServerProcess } from "../support/server-process.js";
+import { alive, startServerProcess, type ServerProcess } from "../support/server-process.js";
 
 /** The server as `npm start` runs it (defaults only) serves every service, search included. */
 describe("the default server process", () => {
@@ -94,12 +94,3 @@ describe("npm start", () => {
     expect(alive(pid)).toBe(false);
   }, 600_000);
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -47,3 +47,13 @@ export function startServerProcess(args: string[], env: NodeJS.ProcessEnv = {}):
     },
   };
 }
+
+/** True while a process with this id exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
