@@ -1,9 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { SCOPES, type Context, type Scope } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
 import type { Glob } from "../contexts/glob.js";
 import type {
-  ChangeEvent, ChangeListener, ChangesOutcome, QueryOutcome, Store, WriteOp, WriteOutcome, WriteResult,
+  ChangeEvent, ChangeListener, ChangesOutcome, CleanupOutcome, QueryOutcome, ReadOutcome, Store, StoreHeader, WriteOp,
+  WriteOptions, WriteOutcome, WriteResult,
 } from "./types.js";
+import { IdempotencyTable, compactOutcome, fingerprint, opParts, replayOutcome, reusedKey } from "./write-outcome.js";
 
 export interface MemoryStoreOptions {
   /** Changes kept for watch resumption (the history window). Default 10,000. */
@@ -62,7 +65,9 @@ interface ExpiryItem {
 
 /**
  * The development store: everything in this process, nothing persisted. Revisions, TTL (reclaimed by
- * a timer, with EXPIRE changes), atomic batches, a bounded change history for watch resumption.
+ * a timer, with EXPIRE changes), atomic batches, a bounded change history for watch resumption,
+ * idempotency records. Its identity is made with it: a new memory store (a restarted server) is a new
+ * history, so a client holding revisions of the old one is told to re-read instead of resuming.
  * Queries look up by key prefix when the pattern has a selective literal prefix, and otherwise walk
  * the scope's revision log newest-first, so they never touch another scope.
  */
@@ -72,6 +77,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 
 class MemoryStore implements Store {
   readonly kind = "memory" as const;
+  /** This history's identity: made with the store, never changed (nothing outlives the process). */
+  readonly storeId = randomUUID();
+  private readonly idempotency = new IdempotencyTable();
   private readonly scopes = new Map<Scope, ScopeData>(SCOPES.map((s) => [s, new ScopeData()]));
   private rev = 0;
   private lastUpdateMs = 0;
@@ -94,17 +102,38 @@ class MemoryStore implements Store {
   }
 
   async get(scope: Scope, key: string): Promise<Context | null> {
-    this.open();
-    this.expireDue();
-    const ctx = this.scope(scope).byKey.get(key) ?? null;
-    if (ctx) this.hits++;
-    else this.misses++;
-    return ctx;
+    return (await this.read(scope, key)).context;
   }
 
-  async write(ops: readonly WriteOp[]): Promise<WriteOutcome> {
+  async read(scope: Scope, key: string): Promise<ReadOutcome> {
     this.open();
     this.expireDue();
+    const context = this.scope(scope).byKey.get(key) ?? null;
+    if (context) this.hits++;
+    else this.misses++;
+    return { context, ...this.headerNow() };
+  }
+
+  async write(ops: readonly WriteOp[], options: WriteOptions = {}): Promise<WriteOutcome> {
+    this.open();
+    this.expireDue();
+    const idem = options.idempotency;
+    let print: string | undefined;
+    if (idem) {
+      print = fingerprint(opParts(ops));
+      const prior = this.idempotency.get(idem.key, Date.now());
+      if (prior) {
+        if (prior.fingerprint !== print) throw reusedKey();
+        return replayOutcome(ops, prior.outcome, this.storeId);
+      }
+    }
+    const outcome = this.apply(ops);
+    if (idem) this.idempotency.put(idem.key, print!, compactOutcome(outcome), Date.now(), idem.windowMs);
+    return outcome;
+  }
+
+  /** Checks every precondition, then applies `ops`, publishing their changes. */
+  private apply(ops: readonly WriteOp[]): WriteOutcome {
     this.checkPreconditions(ops);
     const now = this.clock();
     const events: ChangeEvent[] = [];
@@ -142,7 +171,7 @@ class MemoryStore implements Store {
       }
     }
     this.publish(events);
-    return { results, revision: this.rev };
+    return { results, ...this.headerNow() };
   }
 
   async query(scope: Scope, glob: Glob, options: { limit: number; beforeRevision?: number }): Promise<QueryOutcome> {
@@ -177,11 +206,11 @@ class MemoryStore implements Store {
     return {
       contexts,
       ...(more ? { nextBeforeRevision: contexts[contexts.length - 1].revision } : {}),
-      revision: this.rev,
+      ...this.headerNow(),
     };
   }
 
-  async cleanup(options: { before: Date; scope?: Scope; glob?: Glob }): Promise<{ deleted: number; revision: number }> {
+  async cleanup(options: { before: Date; scope?: Scope; glob?: Glob }): Promise<CleanupOutcome> {
     this.open();
     this.expireDue();
     const cutoff = options.before.getTime();
@@ -196,9 +225,9 @@ class MemoryStore implements Store {
         if (!options.glob || options.glob.matches(ctx.key)) ops.push({ op: "delete", scope, key: ctx.key });
       }
     }
-    if (ops.length === 0) return { deleted: 0, revision: this.rev };
-    const outcome = await this.write(ops);
-    return { deleted: ops.length, revision: outcome.revision };
+    if (ops.length === 0) return { deleted: 0, ...this.headerNow() };
+    const outcome = this.apply(ops);
+    return { deleted: ops.length, revision: outcome.revision, storeId: this.storeId };
   }
 
   async counts(): Promise<Record<Scope, number>> {
@@ -222,18 +251,24 @@ class MemoryStore implements Store {
     return this.rev;
   }
 
+  async header(): Promise<StoreHeader> {
+    this.open();
+    return this.headerNow();
+  }
+
   async changesSince(afterRevision: number, limit: number): Promise<ChangesOutcome> {
     this.open();
     this.expireDue();
     const oldest = Math.max(1, this.rev - Math.min(this.rev, this.historySize) + 1);
-    if (afterRevision + 1 < oldest) return { events: [], compactRevision: oldest - 1, revision: this.rev };
+    if (afterRevision + 1 < oldest) return { events: [], compactRevision: oldest - 1, ...this.headerNow() };
     const events: ChangeEvent[] = [];
     for (let r = afterRevision + 1; r <= this.rev && events.length < limit; r++) {
       events.push(this.history[(r - 1) % this.historySize]);
     }
-    return { events, revision: this.rev };
+    return { events, ...this.headerNow() };
   }
 
+  /** The memory store's history never changes under it: no reset is ever announced. */
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -247,6 +282,10 @@ class MemoryStore implements Store {
 
   private open(): void {
     if (this.closed) throw new FabricError("UNAVAILABLE", "store is closed");
+  }
+
+  private headerNow(): StoreHeader {
+    return { storeId: this.storeId, revision: this.rev };
   }
 
   private scope(scope: Scope): ScopeData {

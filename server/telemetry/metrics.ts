@@ -15,7 +15,7 @@ export const METRIC_NAMES = {
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Store methods timed by `instrumentStore`; the others (subscribe, close) are not operations. */
-const TIMED_STORE_METHODS = new Set(["get", "write", "query", "cleanup", "counts", "memoryUsage", "hitStats", "revision", "changesSince"]);
+const TIMED_STORE_METHODS = new Set(["get", "read", "write", "query", "cleanup", "counts", "memoryUsage", "hitStats", "revision", "header", "changesSince"]);
 
 export interface FabricMetrics {
   /** The Prometheus registry everything is registered on; other parts may register their own metrics. */

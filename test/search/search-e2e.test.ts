@@ -91,6 +91,7 @@ function bindAll(store: Store): Store {
   return {
     kind: store.kind,
     get: (...a) => store.get(...a),
+    read: (...a) => store.read(...a),
     write: (...a) => store.write(...a),
     query: (...a) => store.query(...a),
     cleanup: (...a) => store.cleanup(...a),
@@ -98,8 +99,9 @@ function bindAll(store: Store): Store {
     memoryUsage: () => store.memoryUsage(),
     hitStats: () => store.hitStats(),
     revision: () => store.revision(),
+    header: () => store.header(),
     changesSince: (...a) => store.changesSince(...a),
-    subscribe: (l) => store.subscribe(l),
+    subscribe: (...a) => store.subscribe(...a),
     close: () => store.close(),
   };
 }

@@ -335,6 +335,110 @@ export function describeStore(name: string, factory: StoreFactory, caps: StoreCa
       });
     });
 
+    describe("identity", () => {
+      test("every answer that carries a revision names the same store id; a new store has another", async () => {
+        const header = await store.header();
+        expect(header).toEqual({ storeId: expect.stringMatching(/^[0-9a-f-]{36}$/), revision: 0 });
+        const w = await store.write([set("a", 1)]);
+        const r = await store.read("GLOBAL", "a");
+        const q = await store.query("GLOBAL", compileGlob("*"), { limit: 10 });
+        const c = await store.changesSince(0, 10);
+        const d = await store.cleanup({ before: new Date(0) });
+        for (const answer of [w, r, q, c, d]) expect(answer.storeId).toBe(header.storeId);
+        expect(r).toMatchObject({ revision: 1, context: { key: "a", value: 1 } });
+        expect(await store.header()).toEqual({ storeId: header.storeId, revision: 1 });
+        const other = await factory.create();
+        try {
+          expect((await other.header()).storeId).not.toBe(header.storeId);
+        } finally {
+          await other.close();
+        }
+      });
+
+      if (caps.persistent) {
+        test("a store reopened over the same data keeps its identity", async () => {
+          await store.write([set("a", 1)]);
+          const again = await factory.reopen!();
+          try {
+            expect(await again.header()).toEqual(await store.header());
+          } finally {
+            await again.close();
+          }
+        });
+      }
+    });
+
+    describe("idempotency keys", () => {
+      const key = (name: string) => ({ idempotency: { key: `idem-${name}`, windowMs: 60_000 } });
+
+      test("a retried write with the same key returns the first outcome and applies nothing", async () => {
+        const ops: WriteOp[] = [set("a", { v: 1 }, { metadata: { m: "x" }, ttlMs: 60_000 }), set("b", 2)];
+        const first = await store.write(ops, key("retry"));
+        const seen: number[] = [];
+        const unsubscribe = store.subscribe((events) => seen.push(...events.map((e) => e.revision)));
+        const again = await store.write(ops, key("retry"));
+        expect(again.replayed).toBe(true);
+        expect(first.replayed).toBeUndefined();
+        expect(again.revision).toBe(first.revision);
+        expect(again.storeId).toBe(first.storeId);
+        expect(again.results).toEqual(first.results);
+        expect(await store.revision()).toBe(2);
+        expect((await store.get("GLOBAL", "a"))!.version).toBe(1);
+        // A later write still gets the next revision: nothing was consumed by the replay.
+        const later = await store.write([set("c", 3)]);
+        expect(later.revision).toBe(3);
+        await waitFor(async () => (seen.length > 0 ? true : undefined), "the later change");
+        unsubscribe();
+        expect(seen).toEqual([3]);
+      });
+
+      test("a replayed delete says what it deleted, without the previous context", async () => {
+        await store.write([set("a", 1)]);
+        const op: WriteOp = { op: "delete", scope: "GLOBAL", key: "a" };
+        const first = await store.write([op], key("delete"));
+        expect(first.results[0]).toMatchObject({ deleted: true, revision: 2, previous: { value: 1 } });
+        await store.write([set("a", "again")]);
+        const again = await store.write([op], key("delete"));
+        expect(again.results).toEqual([{ op: "delete", deleted: true, revision: 2 }]);
+        expect((await store.get("GLOBAL", "a"))!.value).toBe("again");
+      });
+
+      test("a compare-and-set retried after it applied returns its outcome instead of failing", async () => {
+        await store.write([set("a", 1)]);
+        const cas: WriteOp[] = [set("a", 2, { ifRevision: 1 })];
+        const first = await store.write(cas, key("cas"));
+        const again = await store.write(cas, key("cas"));
+        expect(again.results).toEqual(first.results);
+      });
+
+      test("the same key with another request is INVALID_ARGUMENT and writes nothing", async () => {
+        await store.write([set("a", 1)], key("reuse"));
+        for (const other of [[set("a", 2)], [set("b", 1)], [set("a", 1, { ttlMs: 5000 })], [set("a", 1, { metadata: { m: "1" } })]]) {
+          const err = await store.write(other, key("reuse")).catch((e) => e);
+          expect(err).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringMatching(/^idempotency_key: /) });
+        }
+        expect(await store.revision()).toBe(1);
+        expect((await store.get("GLOBAL", "a"))!.value).toBe(1);
+      });
+
+      test("a failed write is not remembered: the same key may be used again", async () => {
+        await store.write([set("a", 1)]);
+        await expect(store.write([set("a", 2, { ifRevision: 9 })], key("failed"))).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
+        const ok = await store.write([set("a", 2)], key("failed"));
+        expect(ok.replayed).toBeUndefined();
+        expect(ok.revision).toBe(2);
+      });
+
+      test("after the window the key is forgotten and the write applies again", async () => {
+        const short = { idempotency: { key: "idem-short", windowMs: 50 } };
+        await store.write([set("a", 1)], short);
+        await sleep(120);
+        const again = await store.write([set("a", 1)], short);
+        expect(again.replayed).toBeUndefined();
+        expect(again.revision).toBe(2);
+      });
+    });
+
     describe("lifecycle", () => {
       test("a closed store answers UNAVAILABLE", async () => {
         const other = await factory.create();

@@ -178,7 +178,7 @@ describe("redis store specifics", () => {
     const ops = Array.from({ length: 2500 }, (_, i) => set(`${i % 2 ? "keep" : "drop"}:${i}`, i));
     await store.write(ops);
     const out = await store.cleanup({ before: new Date(Date.now() + 60_000), glob: compileGlob("drop:*") });
-    expect(out).toEqual({ deleted: 1250, revision: 3750 });
+    expect(out).toEqual({ deleted: 1250, revision: 3750, storeId: (await store.header()).storeId });
     expect((await store.counts()).GLOBAL).toBe(1250);
   });
 

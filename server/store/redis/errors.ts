@@ -49,3 +49,24 @@ export async function redisCall<T>(fn: () => Promise<T>): Promise<T> {
     throw toFabricError(e);
   }
 }
+
+/**
+ * A failed write, named for what the caller can know: when the script may have reached Redis and
+ * run (no answer within the timeout, or the connection lost while it was in flight) the message says
+ * the write may have been applied, and how to find out; when it never left (no connection) or Redis
+ * refused it whole (an error reply), nothing was written.
+ */
+export function writeFailure(e: unknown): FabricError {
+  const error = toFabricError(e);
+  if (error.code !== "UNAVAILABLE" || (e as { name?: string } | null)?.name === "ReplyError") return error;
+  const message = (e as Error | null)?.message ?? "";
+  // ioredis refuses a command at once, without sending it, while the connection is down.
+  if (message.includes("enableOfflineQueue") || message.includes("isn't writeable")) {
+    return new FabricError("UNAVAILABLE", `${error.message}; the write was not applied`, { cause: e });
+  }
+  return new FabricError(
+    "UNAVAILABLE",
+    `${error.message}; the write may have been applied (retry with the same idempotency key to apply it at most once, or read it back)`,
+    { cause: e },
+  );
+}

@@ -1,7 +1,8 @@
 import { LUA_CHANGE_HELPERS, luaScript } from "./lua-prelude.js";
 
-/** ARGV fields per candidate of the expire script, after the 2 leading ones. */
+/** ARGV fields per candidate of the expire script, after the EXPIRE_HEAD_FIELDS leading ones. */
 export const EXPIRE_CANDIDATE_FIELDS = 3;
+export const EXPIRE_HEAD_FIELDS = 3;
 
 /**
  * `cfDue` (read-only): members of EXPIRY whose time has come, by the fabric's clock, oldest first.
@@ -21,8 +22,8 @@ return redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', int(now), 'LIMIT', 0, tonumb
  * revision, atomically with the index updates and the stream entry.
  *
  * KEYS:  the fixed block (lua-prelude.ts), then one data key per candidate (16 = candidate 1).
- * ARGV:  1 history size, 2 candidate count n, then per candidate i at 2 + 3(i-1) + 1..3:
- *        scope number, scope, key.
+ * ARGV:  1 history size, 2 candidate count n, 3 candidate store id (when META has none), then per
+ *        candidate i at 3 + 3(i-1) + 1..3: scope number, scope, key.
  *
  * Every fabric server sweeps, so several may name the same candidate at once. Each candidate is
  * re-checked here: it is expired only while its EXPIRY entry is still due, so whichever script runs
@@ -31,7 +32,7 @@ return redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', int(now), 'LIMIT', 0, tonumb
  * data hash is already gone (Redis' backstop expiry reclaimed it because no server swept in time)
  * the EXPIRE change has no previous context.
  *
- * Reply: {revision after, number expired}.
+ * Reply: {revision after, number expired, store id}.
  */
 export const EXPIRE_SCRIPT = luaScript(
   "",
@@ -39,12 +40,13 @@ export const EXPIRE_SCRIPT = luaScript(
   String.raw`
 local maxlen = ARGV[1]
 local n = tonumber(ARGV[2])
+local id = identity(ARGV[3])
 local now = clock(META)
 local rev = tonumber(redis.call('HGET', META, 'rev')) or 0
 local start = rev
 local guarded = false
 for i = 1, n do
-  local base = 2 + (i - 1) * ${EXPIRE_CANDIDATE_FIELDS}
+  local base = ${EXPIRE_HEAD_FIELDS} + (i - 1) * ${EXPIRE_CANDIDATE_FIELDS}
   local si, scope, key = tonumber(ARGV[base + 1]), ARGV[base + 2], ARGV[base + 3]
   local dk = KEYS[FIXED + i]
   local member = scope .. ':' .. key
@@ -68,6 +70,6 @@ for i = 1, n do
   end
 end
 if rev > start then redis.call('HSET', META, 'rev', int(rev)) end
-return {rev, rev - start}
+return {rev, rev - start, id}
 `,
 );

@@ -11,13 +11,18 @@ import { SCOPES, type Scope } from "@cache-fabric/client/api";
  *
  * | key                 | type       | holds                                                                  |
  * |---------------------|------------|------------------------------------------------------------------------|
- * | `P meta`            | hash       | `rev` store revision, `clock` last write time (ms), `hits`, `misses`   |
+ * | `P meta`            | hash       | `id` store identity, `rev` store revision, `clock` last write time     |
+ * |                     |            | (ms), `hits`, `misses`                                                 |
  * | `P changes`         | stream     | one entry per change, id `<revision>-0`, trimmed to the history size   |
  * | `P expiry`          | sorted set | `<scope>:<key>` by expiry time (ms): what the sweeper must expire       |
  * | `P d:<scope>:<key>` | hash       | one context (fields: see records.ts)                                   |
  * | `P rev:<scope>`     | sorted set | keys of the scope by revision: newest-first queries                    |
  * | `P lex:<scope>`     | sorted set | keys of the scope, all score 0: literal-prefix lookups (ZRANGEBYLEX)   |
  * | `P mtime:<scope>`   | sorted set | keys of the scope by updatedAt (ms): cleanup by timestamp              |
+ * | `P idem:<key>`      | string     | a write's idempotency record (write-script.ts), expiring with its window |
+ *
+ * `id` is made when the history starts (the first script after the prefix is new, or after Redis
+ * lost or was flushed of its data): a META without it is a new history.
  */
 export interface KeyLayout {
   /** The tagged prefix every key starts with. */
@@ -26,6 +31,8 @@ export interface KeyLayout {
   readonly changes: string;
   readonly expiry: string;
   data(scope: Scope, key: string): string;
+  /** Where the outcome of the write with this idempotency key is remembered. */
+  idempotency(key: string): string;
   /** The 12 index keys in the fixed order the write and expire scripts expect (see INDEX_KEYS). */
   readonly indexKeys: readonly string[];
   byRevision(scope: Scope): string;
@@ -63,6 +70,7 @@ export function keyLayout(prefix: string): KeyLayout {
     changes: `${root}changes`,
     expiry: `${root}expiry`,
     data: (scope, key) => `${root}d:${scope}:${key}`,
+    idempotency: (key) => `${root}idem:${key}`,
     indexKeys: SCOPES.flatMap((s) => [byRevision(s), byName(s), byUpdate(s)]),
     byRevision,
     byName,

@@ -6,10 +6,24 @@
  *
  * Conventions: META = KEYS[1], CHANGES = KEYS[2], EXPIRY = KEYS[3] for every script that has them;
  * numbers are written to Redis and into records with `int()` (never Lua's default number
- * formatting, which switches to exponents), and times are milliseconds.
+ * formatting, which switches to exponents), and times are milliseconds. Every script that reports a
+ * revision also reports the store's identity (META `id`) read in the same run, so the revision and
+ * the history it belongs to are always read together.
  */
 export const LUA_PRELUDE = String.raw`
 local function int(x) return string.format('%d', x) end
+
+-- The store's identity (META id): made with its history. A script that may write creates it when
+-- it is absent (a new prefix, or a Redis that lost or was flushed of its data) from the candidate
+-- the fabric server sends; read-only scripts report false then and the server creates it.
+local function identity(candidate)
+  local id = redis.call('HGET', KEYS[1], 'id')
+  if not id and candidate and candidate ~= '' then
+    redis.call('HSET', KEYS[1], 'id', candidate)
+    id = candidate
+  end
+  return id
+end
 
 -- The fabric's clock: Redis TIME, but never before the last write's time, so that updatedAt
 -- follows revision order even if the Redis clock steps back (e.g. after a failover).

@@ -1,6 +1,7 @@
 import type { Context, Scope } from "@cache-fabric/client/api";
 import type { Glob } from "../../contexts/glob.js";
-import type { QueryOutcome } from "../types.js";
+import { FabricError } from "@cache-fabric/client/api";
+import type { QueryOutcome, StoreHeader } from "../types.js";
 import type { RedisClient } from "./connection.js";
 import { redisCall } from "./errors.js";
 import type { KeyLayout } from "./keys.js";
@@ -10,14 +11,15 @@ import { luaScript } from "./lua-prelude.js";
  * `cfPrefix` (read-only): the store revision and, when at most ARGV[3] keys of the scope lie in the
  * name range [ARGV[1], ARGV[2]), those keys with their revisions.
  * KEYS: 1 META, 2 the scope's name index, 3 its revision index.
- * Reply: {revision, 1, key, revision, key, revision, ...} or {revision, 0} when the range is larger.
+ * Reply: {revision, store id (false when none yet), 1, key, revision, key, revision, ...} or
+ * {revision, store id, 0} when the range is larger.
  */
 export const PREFIX_SCRIPT = luaScript(
   "no-writes",
   String.raw`
-local out = {tonumber(redis.call('HGET', KEYS[1], 'rev')) or 0, 0}
+local out = {tonumber(redis.call('HGET', KEYS[1], 'rev')) or 0, identity(), 0}
 if redis.call('ZLEXCOUNT', KEYS[2], ARGV[1], ARGV[2]) > tonumber(ARGV[3]) then return out end
-out[2] = 1
+out[3] = 1
 for _, k in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], ARGV[2])) do
   out[#out + 1] = k
   out[#out + 1] = redis.call('ZSCORE', KEYS[3], k)
@@ -30,9 +32,11 @@ export interface QueryDeps {
   client: RedisClient;
   keys: KeyLayout;
   /** The live contexts at these keys of `scope` (null: absent or expired), in one round trip. */
-  fetch(scope: Scope, keys: readonly string[]): Promise<{ revision: number; contexts: (Context | null)[] }>;
-  /** The prefix lookup, see PREFIX_SCRIPT. */
-  prefix(scope: Scope, min: string | Buffer, max: string | Buffer, limit: number): Promise<[number, number, ...string[]]>;
+  fetch(scope: Scope, keys: readonly string[]): Promise<{ revision: number; storeId: string; contexts: (Context | null)[] }>;
+  /** The prefix lookup, see PREFIX_SCRIPT (the store id resolved: never null). */
+  prefix(scope: Scope, min: string | Buffer, max: string | Buffer, limit: number): Promise<[number, string, number, ...string[]]>;
+  /** The store id when a read found none (creates it: see IDENTITY_SCRIPT). */
+  identity(id: string | null): Promise<string>;
   /** Above this many keys sharing the literal prefix, the query walks the revision index instead. */
   prefixScanLimit: number;
 }
@@ -57,7 +61,9 @@ const MAX_CHUNK = 4096;
  * The glob runs in Node (core/glob.ts is the one definition of the syntax). The index read and the
  * context reads are separate round trips, so a context rewritten in between is skipped on this
  * page (its index entry moved above): `revision` is read first, and such a context has a change
- * above it, so a client that lists and then watches from `revision` still ends up with it.
+ * above it, so a client that lists and then watches from `revision` still ends up with it. The
+ * store id is read with `revision`; a page whose context reads saw another id (the history was
+ * replaced between the round trips) is refused with UNAVAILABLE rather than mixing two histories.
  */
 export async function runQuery(
   deps: QueryDeps,
@@ -69,13 +75,15 @@ export async function runQuery(
   const want = options.limit + 1;
   const found: Context[] = [];
   let revision: number;
+  let storeId: string;
 
   // Reads the candidates (newest first) until `want` contexts are found; stale ones are skipped.
   const collect = async (candidates: readonly Candidate[]): Promise<void> => {
     for (let i = 0; i < candidates.length && found.length < want; ) {
       const slice = candidates.slice(i, i + (want - found.length));
       i += slice.length;
-      const { contexts } = await deps.fetch(scope, slice.map(([k]) => k));
+      const { contexts, storeId: readFrom } = await deps.fetch(scope, slice.map(([k]) => k));
+      if (readFrom !== storeId) throw new FabricError("UNAVAILABLE", "the store's history changed during the query; retry");
       contexts.forEach((ctx, j) => {
         if (ctx && ctx.revision === slice[j][1] && ctx.revision < before) found.push(ctx);
       });
@@ -83,13 +91,14 @@ export async function runQuery(
   };
 
   if (glob.exact) {
-    const { revision: rev, contexts } = await deps.fetch(scope, [glob.prefix]);
+    const { revision: rev, storeId: id, contexts } = await deps.fetch(scope, [glob.prefix]);
     revision = rev;
+    storeId = id;
     if (contexts[0] && contexts[0].revision < before) found.push(contexts[0]);
   } else {
     let walk = true;
     if (glob.prefix) {
-      const [rev, selective, ...flat] = await deps.prefix(
+      const [rev, id, selective, ...flat] = await deps.prefix(
         scope,
         `[${glob.prefix}`,
         // Keys are ASCII, so prefix + 0xff sorts after every key that starts with the prefix.
@@ -97,6 +106,7 @@ export async function runQuery(
         deps.prefixScanLimit,
       );
       revision = rev;
+      storeId = id;
       if (selective === 1) {
         walk = false;
         const candidates: Candidate[] = [];
@@ -108,7 +118,13 @@ export async function runQuery(
         await collect(candidates);
       }
     }
-    if (walk) revision = await walkRevisions(deps, scope, glob, before, () => found.length >= want, collect);
+    if (walk) {
+      // The header is read with the first index page, before any context is collected.
+      await walkRevisions(deps, scope, glob, before, () => found.length >= want, collect, (h) => {
+        revision = h.revision;
+        storeId = h.storeId;
+      });
+    }
   }
 
   const more = found.length > options.limit;
@@ -117,6 +133,7 @@ export async function runQuery(
     contexts,
     ...(more ? { nextBeforeRevision: contexts[contexts.length - 1].revision } : {}),
     revision: revision!,
+    storeId: storeId!,
   };
 }
 
@@ -127,18 +144,21 @@ async function walkRevisions(
   before: number,
   done: () => boolean,
   collect: (candidates: readonly Candidate[]) => Promise<void>,
-): Promise<number> {
+  onHeader: (header: StoreHeader) => void,
+): Promise<void> {
   const index = deps.keys.byRevision(scope);
   let max = before === Infinity ? "+inf" : `(${before}`;
   let chunk = FIRST_CHUNK;
-  let revision: number | undefined;
+  let header: StoreHeader | undefined;
   for (;;) {
     const page = await redisCall(async () => {
-      if (revision !== undefined) return deps.client.zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk);
-      const results = await deps.client.multi().hget(deps.keys.meta, "rev").zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk).exec();
+      if (header !== undefined) return deps.client.zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk);
+      const results = await deps.client.multi().hmget(deps.keys.meta, "rev", "id").zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk).exec();
       const failed = results?.find(([err]) => err);
       if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
-      revision = Number(results[0][1] ?? 0);
+      const [rev, id] = results[0][1] as (string | null)[];
+      header = { revision: Number(rev ?? 0), storeId: await deps.identity(id) };
+      onHeader(header);
       return results[1][1] as string[];
     });
     const candidates: Candidate[] = [];
@@ -146,7 +166,7 @@ async function walkRevisions(
       if (glob.matches(page[i])) candidates.push([page[i], Number(page[i + 1])]);
     }
     await collect(candidates);
-    if (done() || page.length < chunk * 2) return revision!;
+    if (done() || page.length < chunk * 2) return;
     max = `(${page[page.length - 1]}`;
     chunk = Math.min(MAX_CHUNK, chunk * 2);
   }

@@ -1,5 +1,6 @@
 import type { Context, JsonValue, Scope } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
+import type { ContextHeader } from "../write-outcome.js";
 
 /**
  * How a context is kept in Redis, and how the scripts hand contexts back.
@@ -23,13 +24,8 @@ interface Body {
   metadata: Record<string, string>;
 }
 
-interface Record_ {
-  r: number;
-  cr: number;
-  v: number;
-  c: number;
-  u: number;
-  e?: number;
+/** A whole context as a script writes it: the header fields and the body. */
+interface Record_ extends ContextHeader {
   b: Body;
 }
 
@@ -55,17 +51,6 @@ export function contextFromFields(scope: Scope, key: string, f: readonly (string
 /** A context from a record built by a script (see the module comment). */
 export function contextFromRecord(scope: Scope, key: string, record: string): Context {
   return build(scope, key, parseJson<Record_>(record, scope, key));
-}
-
-/** A context the write script just stored: its header from the script, value and metadata from the caller. */
-export function contextFromHeader(
-  scope: Scope,
-  key: string,
-  header: { r: number; cr: number; v: number; c: number; u: number; e?: number },
-  value: JsonValue,
-  metadata: Record<string, string>,
-): Context {
-  return build(scope, key, { ...header, b: { value, metadata } });
 }
 
 function build(scope: Scope, key: string, r: Record_): Context {

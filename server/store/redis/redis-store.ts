@@ -1,4 +1,5 @@
-import { Cluster } from "ioredis";
+import { createHash, randomUUID } from "node:crypto";
+import { Cluster, Command } from "ioredis";
 import { SCOPES, type Context, type Scope } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
 import type { Glob } from "../../contexts/glob.js";
@@ -6,18 +7,20 @@ import { defaultRedisSettings, type RedisSettings } from "./settings.js";
 import { decodeChange, type StreamEntry } from "./change-stream.js";
 import { ChangeReader } from "./change-reader.js";
 import { connect, waitUntilReady, type RedisClient } from "./connection.js";
-import { redisCall, toFabricError } from "./errors.js";
+import { redisCall, toFabricError, writeFailure } from "./errors.js";
 import { DUE_SCRIPT, EXPIRE_SCRIPT } from "./expire-script.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { HitCounter } from "./hit-counter.js";
 import { keyLayout, scopeNumber, type KeyLayout } from "./keys.js";
 import { PREFIX_SCRIPT, runQuery } from "./query.js";
-import { CHANGES_SCRIPT, FETCH_SCRIPT } from "./read-scripts.js";
-import { contextFromFields, contextFromHeader, contextFromRecord, encodeBody, FIELD_COUNT } from "./records.js";
-import { WRITE_SCRIPT } from "./write-script.js";
+import { CHANGES_SCRIPT, FETCH_SCRIPT, HEADER_SCRIPT, IDENTITY_SCRIPT, ROTATE_SCRIPT } from "./read-scripts.js";
+import { contextFromFields, contextFromRecord, encodeBody, FIELD_COUNT } from "./records.js";
+import { WRITE_SCRIPT, WRITE_STATUS } from "./write-script.js";
 import type {
-  ChangeEvent, ChangeListener, ChangesOutcome, QueryOutcome, Store, WriteOp, WriteOutcome, WriteResult,
+  ChangeEvent, ChangeListener, ChangesOutcome, CleanupOutcome, QueryOutcome, ReadOutcome, ResetListener, Store,
+  StoreHeader, WriteOp, WriteOptions, WriteOutcome, WriteResult,
 } from "../types.js";
+import { contextFromHeader, fingerprint, replayOutcome, reusedKey, type CompactOutcome } from "../write-outcome.js";
 
 export type LogFn = (level: "info" | "warn" | "error", msg: string) => void;
 
@@ -30,7 +33,10 @@ export interface RedisStoreOptions {
   prefixScanLimit?: number;
   /** How often this server adds its hit/miss counts to Redis. Default 1,000 ms. */
   hitFlushMs?: number;
-  /** How long one XREAD of the change reader blocks. Default 5,000 ms. */
+  /**
+   * How long one XREAD of the change reader blocks. An idle server notices a replaced history (a
+   * FLUSHALL, Redis restarted without its data) within this. Default 1,000 ms.
+   */
   changeBlockMs?: number;
   /**
    * How long after its expiry a context's data key is kept by Redis itself (PEXPIREAT), so that the
@@ -54,27 +60,41 @@ export interface RedisStore extends Store {
 
 /** The scripts as ioredis commands (defineCommand): EVALSHA, falling back to EVAL once per connection. */
 interface ScriptCommands {
-  cfWrite(numKeys: number, ...args: (string | number)[]): Promise<unknown[]>;
-  cfExpire(numKeys: number, ...args: (string | number)[]): Promise<[number, number]>;
+  cfExpire(numKeys: number, ...args: (string | number)[]): Promise<[number, number, string]>;
   cfDue(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
   cfFetch(numKeys: number, ...args: (string | number)[]): Promise<(string | number | null)[]>;
-  cfChanges(numKeys: number, ...args: (string | number)[]): Promise<[number, number, StreamEntry[]]>;
-  cfPrefix(numKeys: number, ...args: (string | number | Buffer)[]): Promise<[number, number, ...string[]]>;
+  cfChanges(numKeys: number, ...args: (string | number)[]): Promise<[number, string | null, number, StreamEntry[]]>;
+  cfPrefix(numKeys: number, ...args: (string | number | Buffer)[]): Promise<[number, string | null, number, ...string[]]>;
+  cfHeader(numKeys: number, ...args: (string | number)[]): Promise<[string | null, number]>;
+  cfIdentity(numKeys: number, ...args: (string | number)[]): Promise<[string, number]>;
+  cfRotate(numKeys: number, ...args: (string | number)[]): Promise<[string, number]>;
 }
 
 type Client = RedisClient & ScriptCommands;
 
 const SCRIPTS: Record<keyof ScriptCommands, string> = {
-  cfWrite: WRITE_SCRIPT,
   cfExpire: EXPIRE_SCRIPT,
   cfDue: DUE_SCRIPT,
   cfFetch: FETCH_SCRIPT,
   cfChanges: CHANGES_SCRIPT,
   cfPrefix: PREFIX_SCRIPT,
+  cfHeader: HEADER_SCRIPT,
+  cfIdentity: IDENTITY_SCRIPT,
+  cfRotate: ROTATE_SCRIPT,
 };
 
 /** Deletes per cleanup write: each is one script run, so this bounds how long Redis is kept busy. */
 const CLEANUP_BATCH = 1000;
+
+/**
+ * Time a write script may take per operation on top of REDIS_COMMAND_TIMEOUT_MS before the write is
+ * reported UNAVAILABLE ("may have been applied"). A script runs alone in Redis and its cost grows
+ * with the batch: 10,000 operations take about 0.3-0.4 s on an idle 2-core machine and several times
+ * that under load, so a fixed timeout would report the largest batches as failed although they apply.
+ */
+export const WRITE_TIMEOUT_PER_OP_MS = 0.5;
+
+const WRITE_SHA = createHash("sha1").update(WRITE_SCRIPT).digest("hex");
 
 /**
  * The production store: contexts in Redis, shared by any number of fabric servers, surviving their
@@ -115,8 +135,8 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       throw new FabricError("FAILED_PRECONDITION", `the Redis store needs Redis 7.0 or later (found ${version[1]}.${version[2]})`);
     }
     const keys = keyLayout(settings.redisKeyPrefix);
-    const revision = Number((await redisCall(() => client.hget(keys.meta, "rev"))) ?? 0);
-    return new RedisStoreImpl(client, readerClient, keys, settings, options, revision, quietLog, () => (closed = true));
+    const [storeId, revision] = await redisCall(() => client.cfIdentity(1, keys.meta, randomUUID()));
+    return new RedisStoreImpl(client, readerClient, keys, settings, options, { storeId, revision: Number(revision) }, quietLog, () => (closed = true));
   } catch (e) {
     client.disconnect();
     readerClient.disconnect();
@@ -130,7 +150,11 @@ class RedisStoreImpl implements RedisStore {
   private readonly graceMs: number;
   private readonly prefixScanLimit: number;
   private readonly listeners = new Set<ChangeListener>();
+  private readonly resetListeners = new Set<ResetListener>();
   private readonly hits: HitCounter;
+  private readonly commandTimeoutMs: number;
+  /** The id a write or IDENTITY_SCRIPT creates if Redis has none; replaced once it has been used. */
+  private candidate = randomUUID();
   private readonly reader: ChangeReader;
   private readonly sweeper: ExpirySweeper;
   private closing: Promise<void> | undefined;
@@ -141,10 +165,11 @@ class RedisStoreImpl implements RedisStore {
     readonly keys: KeyLayout,
     settings: RedisSettings,
     options: RedisStoreOptions,
-    revision: number,
+    start: StoreHeader,
     private readonly log: LogFn,
     private readonly markClosed: () => void,
   ) {
+    this.commandTimeoutMs = settings.redisCommandTimeoutMs;
     this.historySize = options.historySize ?? 10_000;
     this.graceMs = options.backstopGraceMs ?? 60_000;
     this.prefixScanLimit = options.prefixScanLimit ?? 4096;
@@ -153,8 +178,15 @@ class RedisStoreImpl implements RedisStore {
       client: readerClient,
       streamKey: keys.changes,
       metaKey: keys.meta,
-      afterRevision: revision,
-      blockMs: options.changeBlockMs ?? 5000,
+      afterRevision: start.revision,
+      storeId: start.storeId,
+      identity: () => this.identity(),
+      rotate: async (from) => {
+        const [storeId, revision] = await redisCall(() => client.cfRotate(1, keys.meta, from, this.takeCandidate()));
+        return { storeId, revision: Number(revision) };
+      },
+      reset: (header) => this.publishReset(header),
+      blockMs: options.changeBlockMs ?? 1000,
       retryMinDelayMs: settings.redisRetryMinDelayMs,
       retryMaxDelayMs: settings.redisRetryMaxDelayMs,
       deliver: (events) => this.publish(events),
@@ -168,14 +200,15 @@ class RedisStoreImpl implements RedisStore {
       scripts: {
         due: (limit) => client.cfDue(2, keys.meta, keys.expiry, limit),
         expire: async (candidates) => {
-          const args: (string | number)[] = [this.historySize, candidates.length];
+          const args: (string | number)[] = [this.historySize, candidates.length, this.candidate];
           for (const c of candidates) args.push(scopeNumber(c.scope), c.scope, c.key);
-          const [, expired] = await client.cfExpire(
+          const [, expired, id] = await client.cfExpire(
             this.fixedKeys().length + candidates.length,
             ...this.fixedKeys(),
             ...candidates.map((c) => keys.data(c.scope, c.key)),
             ...args,
           );
+          this.used(id);
           return expired;
         },
       },
@@ -183,15 +216,19 @@ class RedisStoreImpl implements RedisStore {
   }
 
   async get(scope: Scope, key: string): Promise<Context | null> {
-    this.open();
-    const { contexts } = await this.fetch(scope, [key]);
-    this.hits.record(contexts[0] !== null);
-    return contexts[0];
+    return (await this.read(scope, key)).context;
   }
 
-  async write(ops: readonly WriteOp[]): Promise<WriteOutcome> {
+  async read(scope: Scope, key: string): Promise<ReadOutcome> {
     this.open();
-    return this.runWrite(ops);
+    const { contexts, revision, storeId } = await this.fetch(scope, [key]);
+    this.hits.record(contexts[0] !== null);
+    return { context: contexts[0], revision, storeId };
+  }
+
+  async write(ops: readonly WriteOp[], options: WriteOptions = {}): Promise<WriteOutcome> {
+    this.open();
+    return this.runWrite(ops, undefined, options.idempotency);
   }
 
   async query(scope: Scope, glob: Glob, options: { limit: number; beforeRevision?: number }): Promise<QueryOutcome> {
@@ -202,8 +239,13 @@ class RedisStoreImpl implements RedisStore {
         keys: this.keys,
         prefixScanLimit: this.prefixScanLimit,
         fetch: (s, keys) => this.fetch(s, keys),
-        prefix: (s, min, max, limit) =>
-          redisCall(() => this.client.cfPrefix(3, this.keys.meta, this.keys.byName(s), this.keys.byRevision(s), min, max, limit)),
+        prefix: async (s, min, max, limit) => {
+          const [rev, id, ...rest] = await redisCall(() =>
+            this.client.cfPrefix(3, this.keys.meta, this.keys.byName(s), this.keys.byRevision(s), min, max, limit),
+          );
+          return [rev, await this.resolveId(id), ...rest] as [number, string, number, ...string[]];
+        },
+        identity: (id) => this.resolveId(id),
       },
       scope,
       glob,
@@ -218,13 +260,13 @@ class RedisStoreImpl implements RedisStore {
    * capped at Redis' time when cleanup starts, so contexts written while it runs are not its concern
    * and it always ends.
    */
-  async cleanup(options: { before: Date; scope?: Scope; glob?: Glob }): Promise<{ deleted: number; revision: number }> {
+  async cleanup(options: { before: Date; scope?: Scope; glob?: Glob }): Promise<CleanupOutcome> {
     this.open();
     const [seconds, micros] = await redisCall(() => this.client.time());
     const startMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const cutoff = Math.min(options.before.getTime(), startMs + 1);
     let deleted = 0;
-    let revision: number | undefined;
+    let last: StoreHeader | undefined;
     for (const scope of options.scope ? [options.scope] : SCOPES) {
       const index = this.keys.byUpdate(scope);
       // Entries before `offset` in the index were seen and stay (another pattern, or rewritten).
@@ -234,7 +276,7 @@ class RedisStoreImpl implements RedisStore {
         const matched = options.glob ? page.filter((k) => options.glob!.matches(k)) : page;
         if (matched.length > 0) {
           const outcome = await this.runWrite(matched.map((key) => ({ op: "delete", scope, key })), cutoff);
-          revision = outcome.revision;
+          last = outcome;
           deleted += outcome.results.filter((r) => r.op === "delete" && r.deleted).length;
         }
         if (page.length < CLEANUP_BATCH) break;
@@ -243,7 +285,8 @@ class RedisStoreImpl implements RedisStore {
         offset += scores.filter((s) => s !== null && Number(s) < cutoff).length;
       }
     }
-    return { deleted, revision: revision ?? (await this.revision()) };
+    const { revision, storeId } = last ?? (await this.header());
+    return { deleted, revision, storeId };
   }
 
   /** ZCARD of each scope's revision index, after expiring what is due (an expired context is not counted). */
@@ -292,18 +335,30 @@ class RedisStoreImpl implements RedisStore {
     return Number((await redisCall(() => this.client.hget(this.keys.meta, "rev"))) ?? 0);
   }
 
-  async changesSince(afterRevision: number, limit: number): Promise<ChangesOutcome> {
+  async header(): Promise<StoreHeader> {
     this.open();
-    const [revision, compact, entries] = await redisCall(() =>
-      this.client.cfChanges(2, this.keys.meta, this.keys.changes, afterRevision, limit),
-    );
-    if (compact >= 0) return { events: [], compactRevision: compact, revision };
-    return { events: entries.map(decodeChange), revision };
+    const [id, revision] = await redisCall(() => this.client.cfHeader(1, this.keys.meta));
+    if (id === null) return this.identity();
+    return { storeId: id, revision: Number(revision) };
   }
 
-  subscribe(listener: ChangeListener): () => void {
+  async changesSince(afterRevision: number, limit: number): Promise<ChangesOutcome> {
+    this.open();
+    const [revision, id, compact, entries] = await redisCall(() =>
+      this.client.cfChanges(2, this.keys.meta, this.keys.changes, afterRevision, limit),
+    );
+    const storeId = await this.resolveId(id);
+    if (compact >= 0) return { events: [], compactRevision: compact, revision, storeId };
+    return { events: entries.map(decodeChange), revision, storeId };
+  }
+
+  subscribe(listener: ChangeListener, onReset?: ResetListener): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (onReset) this.resetListeners.add(onReset);
+    return () => {
+      this.listeners.delete(listener);
+      if (onReset) this.resetListeners.delete(onReset);
+    };
   }
 
   sweepNow(): Promise<void> {
@@ -315,6 +370,7 @@ class RedisStoreImpl implements RedisStore {
     this.closing ??= (async () => {
       this.markClosed();
       this.listeners.clear();
+      this.resetListeners.clear();
       await this.sweeper.close();
       await this.hits.close();
       await this.reader.close();
@@ -333,24 +389,49 @@ class RedisStoreImpl implements RedisStore {
     return [this.keys.meta, this.keys.changes, this.keys.expiry, ...this.keys.indexKeys];
   }
 
-  /** Live contexts at `keys` of `scope` (null where absent or expired) and the store revision. */
-  private async fetch(scope: Scope, keys: readonly string[]): Promise<{ revision: number; contexts: (Context | null)[] }> {
+  /** Live contexts at `keys` of `scope` (null where absent or expired), the store revision and id. */
+  private async fetch(scope: Scope, keys: readonly string[]): Promise<{ revision: number; storeId: string; contexts: (Context | null)[] }> {
     const reply = await redisCall(() =>
       this.client.cfFetch(1 + keys.length, this.keys.meta, ...keys.map((k) => this.keys.data(scope, k))),
     );
     return {
       revision: Number(reply[0]),
-      contexts: keys.map((k, i) => contextFromFields(scope, k, reply as (string | null)[], 1 + i * FIELD_COUNT)),
+      storeId: await this.resolveId(reply[1] as string | null),
+      contexts: keys.map((k, i) => contextFromFields(scope, k, reply as (string | null)[], 2 + i * FIELD_COUNT)),
     };
+  }
+
+  /** The store's identity and revision, creating the identity if Redis has none (IDENTITY_SCRIPT). */
+  private async identity(): Promise<StoreHeader> {
+    const [storeId, revision] = await redisCall(() => this.client.cfIdentity(1, this.keys.meta, this.takeCandidate()));
+    return { storeId, revision: Number(revision) };
+  }
+
+  /** A read found no identity (Redis was flushed and nothing has written since): create it. */
+  private async resolveId(id: string | null): Promise<string> {
+    return id ?? (await this.identity()).storeId;
+  }
+
+  /** The candidate id for a script that may create the identity. */
+  private takeCandidate(): string {
+    const c = this.candidate;
+    this.candidate = randomUUID();
+    return c;
+  }
+
+  /** A script created the identity from the current candidate: never offer that id again. */
+  private used(id: string): void {
+    if (id === this.candidate) this.candidate = randomUUID();
   }
 
   /**
    * Runs the write script over `ops` (write-script.ts). `olderThan` (cleanup) makes each delete
    * conditional on the context's updatedAt being before it.
    */
-  private async runWrite(ops: readonly WriteOp[], olderThan?: number): Promise<WriteOutcome> {
+  private async runWrite(ops: readonly WriteOp[], olderThan?: number, idempotency?: WriteOptions["idempotency"]): Promise<WriteOutcome> {
     const fixed = this.fixedKeys();
-    const args: (string | number)[] = [this.historySize, this.graceMs, ops.length];
+    const args: (string | number)[] = [this.historySize, this.graceMs, ops.length, this.candidate, "", ""];
+    const head = args.length;
     for (const op of ops) {
       const set = op.op === "set";
       args.push(
@@ -364,18 +445,63 @@ class RedisStoreImpl implements RedisStore {
         olderThan ?? "",
       );
     }
-    const reply = await redisCall(() =>
-      this.client.cfWrite(fixed.length + ops.length, ...fixed, ...ops.map((op) => this.keys.data(op.scope, op.key)), ...args),
-    );
-    if (reply[0] === 1) throw preconditionFailed(ops, Number(reply[1]), Number(reply[2]));
+    const keys = [...fixed, ...ops.map((op) => this.keys.data(op.scope, op.key))];
+    if (idempotency) {
+      // The fingerprint covers every field of every operation as sent (the encoded bodies included).
+      args[4] = fingerprint(args.slice(head).map(String));
+      args[5] = Math.max(1, Math.round(idempotency.windowMs));
+      keys.push(this.keys.idempotency(idempotency.key));
+    }
+    const reply = await this.evalWrite(keys, args, this.commandTimeoutMs + Math.ceil(ops.length * WRITE_TIMEOUT_PER_OP_MS));
+    const storeId = String(reply[1]);
+    this.used(storeId);
+    switch (reply[0]) {
+      case WRITE_STATUS.precondition:
+        throw preconditionFailed(ops, Number(reply[2]), Number(reply[3]));
+      case WRITE_STATUS.replayed:
+        return replayOutcome(ops, JSON.parse(String(reply[2])) as CompactOutcome, storeId);
+      case WRITE_STATUS.reusedKey:
+        throw reusedKey();
+    }
     const results: WriteResult[] = ops.map((op, i) => {
-      const revision = Number(reply[2 + 2 * i]);
-      const payload = String(reply[3 + 2 * i]);
-      if (op.op === "set") return { op: "set", context: contextFromHeader(op.scope, op.key, JSON.parse(payload), op.value, op.metadata) };
+      const revision = Number(reply[3 + 2 * i]);
+      const payload = String(reply[4 + 2 * i]);
+      if (op.op === "set") return { op: "set", context: contextFromHeader(op, JSON.parse(payload)) };
       if (payload === "") return { op: "delete", deleted: false, revision };
       return { op: "delete", deleted: true, previous: contextFromRecord(op.scope, op.key, payload), revision };
     });
-    return { results, revision: Number(reply[1]) };
+    return { results, revision: Number(reply[2]), storeId };
+  }
+
+  /**
+   * Runs the write script with its own timeout (ioredis' Command, public API: EVALSHA, then EVAL
+   * when Redis does not have the script yet). A failure says whether the write may have applied.
+   */
+  private async evalWrite(keys: readonly string[], args: readonly (string | number)[], timeoutMs: number): Promise<unknown[]> {
+    const send = (name: "evalsha" | "eval", body: string) => {
+      const command = new Command(name, [body, keys.length, ...keys, ...args], { replyEncoding: "utf8" });
+      // Set before sending: the connection's default timeout then leaves this one in place.
+      command.setTimeout(timeoutMs);
+      return this.client.sendCommand(command) as Promise<unknown[]>;
+    };
+    try {
+      return await send("evalsha", WRITE_SHA).catch((e: Error) => {
+        if (!e.message?.startsWith("NOSCRIPT")) throw e;
+        return send("eval", WRITE_SCRIPT);
+      });
+    } catch (e) {
+      throw writeFailure(e);
+    }
+  }
+
+  private publishReset(header: StoreHeader): void {
+    for (const listener of this.resetListeners) {
+      try {
+        listener(header);
+      } catch (e) {
+        this.log("error", `reset listener threw: ${(e as Error).message}`);
+      }
+    }
   }
 
   private publish(events: ChangeEvent[]): void {
