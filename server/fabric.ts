@@ -1,6 +1,7 @@
 import type { Fabric } from "@cache-fabric/client/api";
 import type { Store } from "./store/types.js";
-import { createContextOps } from "./contexts/context-ops.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "@cache-fabric/client/api";
+import { createContextOps, pageBytesFor } from "./contexts/context-ops.js";
 import { createLatencyMeter, type LatencyMeter } from "./contexts/latency.js";
 import { createWatchOps, type WatchOptions } from "./watch/watch-ops.js";
 import { createSearchOps, type SearchOptions } from "./search/search-ops.js";
@@ -12,6 +13,13 @@ export interface FabricOptions {
   store: Store;
   /** Largest value accepted, as JSON bytes. Default 1 MiB. */
   maxValueBytes?: number;
+  /**
+   * The message limit the fabric's answers must fit (the server's FABRIC_MAX_MESSAGE_BYTES): Query
+   * and ListExecutions pages are cut a little below it. Default DEFAULT_MAX_MESSAGE_BYTES (16 MiB).
+   */
+  maxMessageBytes?: number;
+  /** How long the outcome of a write with an idempotency key is remembered. Default 5 minutes. */
+  idempotencyWindowMs?: number;
   watch?: WatchOptions;
   /** Semantic search (an embedder and a vector index); absent: search is off and answers UNIMPLEMENTED. */
   search?: SearchOptions;
@@ -41,15 +49,18 @@ export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 export function createFabric(options: FabricOptions): FabricCore {
   const { store } = options;
   const latency = createLatencyMeter();
+  const maxPageBytes = pageBytesFor(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const contextOps = createContextOps({
     store,
     latency,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
     reserved: REGISTRY_RESERVED_KEYS,
+    maxPageBytes,
+    ...(options.idempotencyWindowMs !== undefined ? { idempotencyWindowMs: options.idempotencyWindowMs } : {}),
   });
   const watchOps = createWatchOps({ store, options: options.watch ?? {} });
   const searchOps = createSearchOps({ store, contextOps, options: options.search });
-  const executionOps = createExecutionOps({ store, contextOps, options: options.executions ?? {} });
+  const executionOps = createExecutionOps({ store, contextOps, options: { maxPageBytes, ...options.executions } });
   const prompts = createPromptRegistry({
     store,
     executions: executionOps,

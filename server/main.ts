@@ -39,7 +39,13 @@ async function main(): Promise<void> {
     ops.metrics.feedGauge(METRIC_NAMES.embedderQueueDepth, "Texts waiting to be embedded.", () => embedder.pendingCount);
   }
   const fabric = createFabric({
-    store, maxValueBytes: config.maxValueBytes, search, watch: watchOptionsFromSettings(config), executions: executionOptionsFromConfig(config),
+    store,
+    maxValueBytes: config.maxValueBytes,
+    maxMessageBytes: config.maxMessageBytes,
+    idempotencyWindowMs: config.idempotencyWindowSeconds * 1000,
+    search,
+    watch: watchOptionsFromSettings(config),
+    executions: executionOptionsFromConfig(config),
     prompts: promptOptionsFromConfig(config, (e) => log("warn", `rollout controller pass failed, retrying: ${e.message}`)),
   });
   const server = await startFabricServer({

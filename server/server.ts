@@ -4,7 +4,7 @@ import { ContextService } from "@cache-fabric/client/gen/context";
 import { ExecutionService } from "@cache-fabric/client/gen/execution";
 import { SearchService } from "@cache-fabric/client/gen/search";
 import { PromptService } from "@cache-fabric/client/gen/prompt";
-import type { Fabric } from "@cache-fabric/client/api";
+import { DEFAULT_MAX_MESSAGE_BYTES, type Fabric } from "@cache-fabric/client/api";
 import { addService, type AdapterHooks } from "./grpc/adapter.js";
 import { contextServiceHandlers } from "./grpc/context-service.js";
 import { executionServiceHandlers } from "./grpc/execution-service.js";
@@ -17,6 +17,11 @@ export interface FabricServerOptions {
   /** host:port; port 0 picks a free port. Default 127.0.0.1:50051. */
   listen?: string;
   credentials?: grpc.ServerCredentials;
+  /**
+   * Largest message received or sent. Default DEFAULT_MAX_MESSAGE_BYTES, which is also what a
+   * FabricClient receives by default: give the fabric (createFabric's maxMessageBytes) the same figure
+   * so its pages fit, and clients too when raising it.
+   */
   maxMessageBytes?: number;
   hooks?: Omit<AdapterHooks, "shutdownSignal">;
   /** HTTP/2 keepalive, so dead watch streams are detected and reclaimed; defaults in server/watch/keepalive.ts. */
@@ -42,7 +47,7 @@ export interface FabricServer {
 
 /** Serves the fabric's four services over gRPC. */
 export async function startFabricServer(options: FabricServerOptions): Promise<FabricServer> {
-  const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new grpc.Server({
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
@@ -53,7 +58,7 @@ export async function startFabricServer(options: FabricServerOptions): Promise<F
   // Every open server stream listens for shutdown; thousands of long-lived Watch streams are normal.
   setMaxListeners(0, shutdownController.signal);
   const hooks: AdapterHooks = { ...options.hooks, shutdownSignal: shutdownController.signal };
-  addService(server, ContextService, contextServiceHandlers(options.fabric), hooks);
+  addService(server, ContextService, contextServiceHandlers(options.fabric, { maxMessageBytes }), hooks);
   addService(server, SearchService, searchServiceHandlers(options.fabric), hooks);
   addService(server, ExecutionService, executionServiceHandlers(options.fabric), hooks);
   addService(server, PromptService, promptServiceHandlers(options.fabric), hooks);

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_MESSAGE_BYTES } from "@cache-fabric/client/api";
 import { parsers, type Setting } from "./config.js";
 
 /** The server's own settings: where it listens, what it stores, how much it accepts. */
@@ -26,9 +27,18 @@ export const SERVER_SETTINGS = {
   maxMessageBytes: {
     env: "FABRIC_MAX_MESSAGE_BYTES",
     flag: "max-message-bytes",
-    description: "Largest gRPC message received or sent, in bytes (a Batch carries many values).",
-    default: 16 * 1024 * 1024,
-    parse: parsers.int(1024, 1024 * 1024 * 1024),
+    description:
+      "Largest gRPC message received or sent, in bytes (a Batch carries many values). Query and ListExecutions pages are cut a little below it; FabricClient receives this much by default (raise its maxMessageBytes with this).",
+    default: DEFAULT_MAX_MESSAGE_BYTES,
+    parse: parsers.int(64 * 1024, 1024 * 1024 * 1024),
+  },
+  idempotencyWindowSeconds: {
+    env: "FABRIC_IDEMPOTENCY_WINDOW_SECONDS",
+    flag: "idempotency-window-seconds",
+    description:
+      "How long the outcome of a write sent with an idempotency key is remembered (a retry within it returns that outcome instead of writing again). Each such write keeps a small record (~100 bytes, plus ~60 per batch operation) in the store for this long.",
+    default: 300,
+    parse: parsers.int(1, 7 * 24 * 3600),
   },
   historySize: {
     env: "FABRIC_HISTORY_SIZE",

@@ -73,7 +73,9 @@ export function authorizeFabric(inner: Fabric, options: AuthorizeOptions = {}): 
       const scope = validateScope(input.scope);
       requireAllowed(p, "write", scope, keyOf(input.key));
       const result = await inner.deleteContext(input, o);
-      return result.previous && !allows(p, "read", scope, result.previous.key) ? { deleted: result.deleted, revision: result.revision } : result;
+      return result.previous && !allows(p, "read", scope, result.previous.key)
+        ? { deleted: result.deleted, revision: result.revision, storeId: result.storeId }
+        : result;
     },
 
     async query(input, o) {
@@ -108,7 +110,7 @@ export function authorizeFabric(inner: Fabric, options: AuthorizeOptions = {}): 
     },
 
     pipeline() {
-      return createPipeline((operations) => self.batch(operations));
+      return createPipeline((operations, options) => self.batch(operations, options));
     },
 
     // Counts, memory and hit rate describe the store, not any context: open to every caller.

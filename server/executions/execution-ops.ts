@@ -2,7 +2,9 @@ import type {
   CallOptions, Context, Execution, ExecutionInput, ExecutionPage, ExecutionStats, ExecutionStatsInput, ExecutionWithFeedback,
   ExportInput, Fabric, Feedback, FeedbackInput, FeedbackSummary, FeedbackSummaryInput, ListExecutionsInput,
 } from "@cache-fabric/client/api";
-import type { ContextOps } from "../contexts/context-ops.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "@cache-fabric/client/api";
+import { contextWireSize } from "@cache-fabric/client/wire";
+import { pageBytesFor, type ContextOps } from "../contexts/context-ops.js";
 import { FabricError } from "@cache-fabric/client/api";
 import { prefixGlob } from "../contexts/glob.js";
 import { decodePageToken, encodePageToken } from "../contexts/page-token.js";
@@ -36,7 +38,18 @@ export interface ExecutionOptions {
   maxScanPerList?: number;
   /** Executions per feedback join in an export (two point lookups each, issued together). Default 256. */
   exportBatchSize?: number;
+  /**
+   * Most bytes of executions one ListExecutions page holds, so that it fits in one response (the
+   * fabric sets it from its message limit). Default: for DEFAULT_MAX_MESSAGE_BYTES.
+   */
+  maxPageBytes?: number;
 }
+
+/**
+ * What an execution may take on the wire beyond its stored context's bound: its typed fields hold
+ * what the context's value holds, in no more bytes, plus a few ids.
+ */
+const EXECUTION_EXTRA_BYTES = 64;
 
 export type ExecutionOps = Pick<
   Fabric,
@@ -63,6 +76,7 @@ export function createExecutionOps(deps: { store: Store; contextOps: ContextOps;
   const pageSize = deps.options.scanPageSize ?? 1000;
   const maxScanPerList = deps.options.maxScanPerList ?? 10_000;
   const exportBatchSize = deps.options.exportBatchSize ?? 256;
+  const maxPageBytes = deps.options.maxPageBytes ?? pageBytesFor(DEFAULT_MAX_MESSAGE_BYTES);
 
   const getExecutionRecord = async (id: string): Promise<Execution | null> => {
     const ctx = await lookup(store, "EXECUTION", executionKey(id));
@@ -152,6 +166,7 @@ export function createExecutionOps(deps: { store: Store; contextOps: ContextOps;
       const cursor = decodePageToken(filter.pageToken, fingerprint);
       const executions: Execution[] = [];
       let scanned = 0;
+      let bytes = 0;
       /** Where the next page starts (strictly below this revision); undefined when nothing follows. */
       let next: number | undefined;
       const pages = scanPages(store, "EXECUTION", EXECUTIONS, {
@@ -167,8 +182,9 @@ export function createExecutionOps(deps: { store: Store; contextOps: ContextOps;
           }
           const e = decodeExecution(ctx);
           if (e && matches(e, filter)) {
-            if (executions.length === filter.limit) {
-              // A further match exists: the next page starts after the last one returned.
+            bytes += contextWireSize(ctx) + EXECUTION_EXTRA_BYTES;
+            // Full by count, or by bytes (a page must fit in one response): the next page starts after the last one returned.
+            if (executions.length === filter.limit || (bytes > maxPageBytes && executions.length > 0)) {
               next = executions[executions.length - 1].revision;
               break scan;
             }

@@ -1,6 +1,6 @@
 import type { Scope, WatchEvent, WatchMessage } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
-import type { ChangeEvent, Store } from "../store/types.js";
+import type { ChangeEvent, Store, StoreHeader } from "../store/types.js";
 import { filterMatches, type WatchFilter } from "./watch-filter.js";
 import { Watcher } from "./watcher.js";
 
@@ -16,6 +16,11 @@ export interface WatchRegistration {
   filter: WatchFilter;
   /** Replay changes after this revision first; 0 starts at the hub's current revision. */
   startRevision: number;
+  /**
+   * The store id `startRevision` belongs to, when the client knows it: another id than the store's
+   * is answered like a compacted history (the client re-reads).
+   */
+  storeId?: string;
   prevContext: boolean;
   progressIntervalMs: number;
   /** Aborting it ends the watch quietly. */
@@ -29,6 +34,8 @@ export interface WatchHubStats {
   synced: number;
   /** Every change up to this revision has been handed to the synced watchers. */
   revision: number;
+  /** The history the hub follows (empty until its first watch). */
+  storeId: string;
 }
 
 /** Fans the store's change feed out to watchers; see createWatchHub. */
@@ -58,6 +65,12 @@ export interface WatchHub {
  * - Dispatch never waits: a watcher whose bounded queue is full is ended with ABORTED (see Watcher),
  *   so a writer's cost is O(matching watchers) and memory is O(watchers × queue bound).
  * - History is read for a watcher only while its queue has room, so replay itself never overflows.
+ * - Every message names the history (`storeId`) its revision belongs to. When the store announces
+ *   that its history was replaced (Store.subscribe's onReset), every watcher is sent `compacted`
+ *   and ended, and the hub follows the new history from the revision the store names; `generation`
+ *   makes a history read that was in flight across the reset drop its answer. A resume is checked
+ *   against the store itself before it is registered: from another history it is answered as
+ *   compacted, from beyond the store's revision it is refused with OUT_OF_RANGE.
  */
 export function createWatchHub(store: Store, options: WatchHubOptions): WatchHub {
   return new Hub(store, options);
@@ -66,6 +79,10 @@ export function createWatchHub(store: Store, options: WatchHubOptions): WatchHub
 class Hub implements WatchHub {
   /** Undefined until the hub has joined the feed (on the first watch). */
   private head: number | undefined;
+  /** The history `head` belongs to. */
+  private storeId = "";
+  /** Bumped by every reset: work begun in another generation is void. */
+  private generation = 0;
   /** Highest revision the feed has announced. */
   private feedHigh = 0;
   /** The hub is reading history to fill a gap in the feed; the feed only raises feedHigh meanwhile. */
@@ -94,16 +111,16 @@ class Hub implements WatchHub {
       progressIntervalMs: registration.progressIntervalMs,
       signal: registration.signal,
       onDetach: (w) => this.detach(w),
-      progressRevision: (w) => Math.max(w.cursor, this.head ?? 0),
+      progress: (w) => ({ kind: "progress", revision: Math.max(w.cursor, this.head ?? 0), storeId: w.storeId }),
     });
     if (!watcher.open) return watcher;
     this.watchers.add(watcher);
-    this.register(watcher, registration.startRevision).catch((e) => watcher.fail(FabricError.from(e)));
+    this.register(watcher, registration).catch((e) => watcher.fail(FabricError.from(e)));
     return watcher;
   }
 
   stats(): WatchHubStats {
-    return { watchers: this.watchers.size, synced: this.syncedCount, revision: this.head ?? 0 };
+    return { watchers: this.watchers.size, synced: this.syncedCount, revision: this.head ?? 0, storeId: this.storeId };
   }
 
   async close(): Promise<void> {
@@ -114,21 +131,48 @@ class Hub implements WatchHub {
     this.unsubscribe = undefined;
   }
 
-  private async register(w: Watcher, startRevision: number): Promise<void> {
+  private async register(w: Watcher, { startRevision, storeId: from }: WatchRegistration): Promise<void> {
     await this.start();
     if (!w.open) return;
-    const head = this.head!;
-    w.cursor = startRevision > 0 ? startRevision : head;
-    w.push({ kind: "created", revision: w.cursor });
+    if (startRevision > 0) {
+      // Is the resume point one of the store's? Asked of the store itself: the hub's head may lag it
+      // (a revision seen through another server), and its history may just have been replaced.
+      const store = await this.store.header();
+      if (!w.open) return;
+      if (store.storeId !== this.storeId) {
+        throw new FabricError("UNAVAILABLE", "the store's history was replaced and this server is catching up; retry");
+      }
+      if (from && from !== store.storeId) {
+        w.storeId = store.storeId;
+        w.push({ kind: "created", revision: startRevision, storeId: store.storeId });
+        w.push({ kind: "compacted", compactRevision: store.revision, revision: store.revision, storeId: store.storeId });
+        w.finish();
+        return;
+      }
+      if (startRevision > store.revision) {
+        throw new FabricError(
+          "OUT_OF_RANGE",
+          `start_revision: ${startRevision} is ahead of the store's revision ${store.revision} (the store is behind what you saw: re-read, then watch)`,
+        );
+      }
+    }
+    w.storeId = this.storeId;
+    w.cursor = startRevision > 0 ? startRevision : this.head!;
+    w.push({ kind: "created", revision: w.cursor, storeId: w.storeId });
     await this.catchUp(w);
   }
 
   /** Joins the feed once: subscribe first, then read the revision, so no change falls between. */
   private start(): Promise<void> {
     this.starting ??= (async () => {
-      this.unsubscribe = this.store.subscribe((events) => this.onFeed(events));
+      this.unsubscribe = this.store.subscribe(
+        (events) => this.onFeed(events),
+        (header) => this.onReset(header),
+      );
       try {
-        this.head = await this.store.revision();
+        const header = await this.store.header();
+        this.head = header.revision;
+        this.storeId = header.storeId;
       } catch (e) {
         this.unsubscribe();
         this.unsubscribe = undefined;
@@ -156,13 +200,35 @@ class Hub implements WatchHub {
     }
   }
 
+  /**
+   * The store's history was replaced (the feed's order: everything before belonged to the old one).
+   * Every watcher is told to re-read and ended; the hub follows the new history from `header`.
+   */
+  private onReset(header: StoreHeader): void {
+    this.generation++;
+    this.storeId = header.storeId;
+    this.head = header.revision;
+    this.feedHigh = header.revision;
+    this.fillingGap = false;
+    const message: WatchMessage = Object.freeze({
+      kind: "compacted",
+      compactRevision: header.revision,
+      revision: header.revision,
+      storeId: header.storeId,
+    });
+    for (const w of [...this.watchers]) {
+      if (w.push(message)) w.finish();
+    }
+  }
+
   /** Reads history from `head` until the hub has dispatched everything the feed announced. */
   private fillGap(): void {
     if (this.fillingGap || this.closed) return;
     this.fillingGap = true;
+    const generation = this.generation;
     void (async () => {
       let delayMs = 50;
-      while (!this.closed && this.head! < this.feedHigh) {
+      while (!this.closed && generation === this.generation && this.head! < this.feedHigh) {
         let out;
         try {
           out = await this.store.changesSince(this.head!, this.options.historyPageSize);
@@ -170,6 +236,13 @@ class Hub implements WatchHub {
           // Store outage: live watchers simply hear nothing until it returns.
           await sleep(delayMs);
           delayMs = Math.min(delayMs * 2, 2000);
+          continue;
+        }
+        // A reset came while reading, or the read met the next history before its reset did: the
+        // reset (which ends every watcher) decides, not this answer.
+        if (generation !== this.generation) return;
+        if (out.storeId !== this.storeId) {
+          await sleep(delayMs);
           continue;
         }
         delayMs = 50;
@@ -191,7 +264,7 @@ class Hub implements WatchHub {
           this.dispatch(e);
         }
       }
-      this.fillingGap = false;
+      if (generation === this.generation) this.fillingGap = false;
     })();
   }
 
@@ -204,7 +277,7 @@ class Hub implements WatchHub {
       if (e.revision <= w.cursor) return;
       w.cursor = e.revision;
       // Watchers of one change share one frozen message object.
-      w.push(w.prevContext ? (withPrev ??= eventMessage(e, true)) : (plain ??= eventMessage(e, false)));
+      w.push(w.prevContext ? (withPrev ??= eventMessage(e, true, this.storeId)) : (plain ??= eventMessage(e, false, this.storeId)));
     };
     const exact = this.byKey.get(indexKey(e.scope, e.key));
     if (exact) for (const w of exact) deliver(w);
@@ -222,8 +295,9 @@ class Hub implements WatchHub {
       const limit = Math.max(1, Math.min(this.options.historyPageSize, w.capacity - w.queued));
       const out = await this.store.changesSince(w.cursor, limit);
       if (!w.open) return;
-      if (out.compactRevision !== undefined) {
-        w.push({ kind: "compacted", compactRevision: out.compactRevision, revision: out.revision });
+      if (out.compactRevision !== undefined || out.storeId !== w.storeId) {
+        // Compacted, or the history was replaced under this replay: the client re-reads.
+        w.push({ kind: "compacted", compactRevision: out.compactRevision ?? out.revision, revision: out.revision, storeId: out.storeId });
         w.finish();
         return;
       }
@@ -231,7 +305,7 @@ class Hub implements WatchHub {
       for (const e of out.events) {
         if (e.revision <= w.cursor) continue;
         w.cursor = e.revision;
-        if (filterMatches(w.filter, e.scope, e.key)) w.push(eventMessage(e, w.prevContext));
+        if (filterMatches(w.filter, e.scope, e.key)) w.push(eventMessage(e, w.prevContext, w.storeId));
       }
     }
   }
@@ -259,7 +333,7 @@ class Hub implements WatchHub {
   }
 }
 
-function eventMessage(e: ChangeEvent, withPrev: boolean): WatchMessage {
+function eventMessage(e: ChangeEvent, withPrev: boolean, storeId: string): WatchMessage {
   const event: WatchEvent = {
     type: e.type,
     key: e.key,
@@ -268,7 +342,7 @@ function eventMessage(e: ChangeEvent, withPrev: boolean): WatchMessage {
     ...(e.context ? { context: e.context } : {}),
     ...(withPrev && e.prev ? { prevContext: e.prev } : {}),
   };
-  return Object.freeze({ kind: "event" as const, event: Object.freeze(event), revision: e.revision });
+  return Object.freeze({ kind: "event" as const, event: Object.freeze(event), revision: e.revision, storeId });
 }
 
 function indexKey(scope: Scope, key: string): string {

@@ -39,7 +39,8 @@ export interface WatchOps extends Pick<Fabric, "watch"> {
  * `watch` for the in-process core, over one WatchHub per fabric.
  *
  * `resume: false` is the server's raw stream (what the gRPC handler serves): `created`, events,
- * progress, or `compacted` and the end; a watcher that falls behind throws ABORTED. Otherwise the
+ * progress, or `compacted` and the end; a watcher that falls behind throws ABORTED, a start revision
+ * beyond the store's throws OUT_OF_RANGE. Otherwise the
  * watch is wrapped by the same resumable logic the remote client uses (client/src/agent/resumable-watch.ts),
  * so code written against either behaves the same: a fallen-behind watcher resumes from its last
  * revision and a compacted history becomes a `reset` read from the store.
@@ -113,9 +114,14 @@ function parseWatchInput(input: WatchInput, defaultProgressMs: number) {
     );
   }
   if (input.snapshot && startRevision > 0) throw FabricError.invalid("snapshot", "cannot be combined with start_revision");
+  const storeId = input.storeId;
+  if (storeId !== undefined && (typeof storeId !== "string" || storeId.length > 128)) {
+    throw FabricError.invalid("store_id", "must be a store id (a string of at most 128 characters)");
+  }
   return {
     filter,
     startRevision,
+    ...(storeId ? { storeId } : {}),
     prevContext: input.prevContext === true,
     progressIntervalMs: interval ?? defaultProgressMs,
   };

@@ -12,8 +12,8 @@ export interface WatcherOptions {
   signal?: AbortSignal;
   /** Called once, when the watcher leaves the hub (finished, failed, cancelled or returned). */
   onDetach: (watcher: Watcher) => void;
-  /** The revision up to which an idle synced watcher has been sent everything (for progress). */
-  progressRevision: (watcher: Watcher) => number;
+  /** The progress message for an idle synced watcher: the revision up to which it has been sent everything. */
+  progress: (watcher: Watcher) => WatchMessage;
 }
 
 /** open: offered changes; draining: finished, handing out what is queued; ended: nothing left. */
@@ -37,6 +37,8 @@ export class Watcher implements AsyncIterableIterator<WatchMessage> {
   readonly prevContext: boolean;
   readonly capacity: number;
   cursor = 0;
+  /** The history `cursor` belongs to (the hub's when the watcher registered). */
+  storeId = "";
   /** Synced watchers receive live changes from the hub; unsynced ones are still reading history. */
   synced = false;
 
@@ -162,7 +164,7 @@ export class Watcher implements AsyncIterableIterator<WatchMessage> {
       return;
     }
     if (this.queued === 0) {
-      this.push({ kind: "progress", revision: this.options.progressRevision(this) });
+      this.push(this.options.progress(this));
       this.active = false;
     }
   }

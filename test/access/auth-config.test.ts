@@ -171,7 +171,7 @@ describe("the authorising fabric", () => {
     const [{ principal: writer }] = parseTokenDocument(JSON.stringify([{ name: "w", token: "w-token-0123456789abc", grants: [{ scope: "GLOBAL", access: "write" }] }]), "test");
     const wrapped = authorizeFabric(inner, { principal: () => writer });
     const result = await wrapped.deleteContext({ key: "drop:1" });
-    expect(result).toEqual({ deleted: true, revision: 2 });
+    expect(result).toEqual({ deleted: true, revision: 2, storeId: expect.any(String) });
     await expect(wrapped.getContext({ key: "drop:1" })).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
     await inner.close();
   });

@@ -48,7 +48,7 @@ describe("ContextService over gRPC (memory store)", () => {
     const del = await fabric.deleteContext({ key: "k" });
     expect(del).toMatchObject({ deleted: true, revision: 2, previous: { key: "k", value: "v" } });
     expect(await fabric.getContext({ key: "k" })).toBeNull();
-    expect(await fabric.deleteContext({ key: "k" })).toEqual({ deleted: false, revision: 2 });
+    expect(await fabric.deleteContext({ key: "k" })).toEqual({ deleted: false, revision: 2, storeId: (await fabric.stats()).storeId });
   });
 
   test("compare-and-set: a stale revision is FAILED_PRECONDITION and writes nothing", async () => {

@@ -54,7 +54,7 @@ describe("metrics", () => {
 
   test("store latency per operation, cache hits and hit ratio, watchers, process metrics", async () => {
     const text = await scrape(t);
-    expect(sample(text, "fabric_store_operation_seconds_count", 'operation="get",outcome="ok"')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, "fabric_store_operation_seconds_count", 'operation="read",outcome="ok"')).toBeGreaterThanOrEqual(2);
     expect(sample(text, "fabric_store_operation_seconds_count", 'operation="write",outcome="ok"')).toBeGreaterThanOrEqual(1);
     expect(sample(text, "fabric_cache_hits_total")).toBe(1);
     expect(sample(text, "fabric_cache_misses_total")).toBe(1);

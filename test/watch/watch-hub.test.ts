@@ -37,7 +37,7 @@ describe("WatchHub", () => {
     await fabric.setContext({ key: "k1", value: 1 });
     for (const w of watches.filter((_, i) => i % 5 === 1)) await w.reach(1);
     expect(feed.subscriptions()).toBe(1);
-    expect(watchStats(fabric)).toEqual({ watchers: 50, synced: 50, revision: 1 });
+    expect(watchStats(fabric)).toEqual({ watchers: 50, synced: 50, revision: 1, storeId: (await fabric.stats()).storeId });
     await fabric.close();
     for (const w of watches) await w.finished;
     expect(watches.every((w) => (w.error as { code?: string })?.code === "UNAVAILABLE")).toBe(true);

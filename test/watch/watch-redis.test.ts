@@ -62,7 +62,7 @@ describe("Watch across fabric servers over one Redis", () => {
     for (let i = 11; i <= 15; i++) await a.client.setContext({ key: `prompt:${i % 3}`, value: i });
     await onB.reach(15);
     await onA.reach(15);
-    expect(onB.messages[0]).toEqual({ kind: "created", revision: 6 });
+    expect(onB.messages[0]).toEqual({ kind: "created", revision: 6, storeId: (await a.client.stats()).storeId });
     expect(onB.events().map((e) => e.revision)).toEqual(range(7, 15));
     expect(onA.events().map((e) => e.revision)).toEqual(range(1, 15));
   });

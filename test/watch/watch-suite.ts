@@ -47,7 +47,9 @@ export function describeWatch(name: string, createStore: WatchStoreFactory, suit
       const last = (await t.client.stats()).revision;
       await w.reach(last);
       const created = w.messages[0];
-      expect(created).toEqual({ kind: "created", revision: 0 });
+      const { storeId } = await t.client.stats();
+      expect(created).toEqual({ kind: "created", revision: 0, storeId });
+      expect(w.messages.every((m) => m.storeId === storeId)).toBe(true);
       expect(w.events().map((e) => e.revision)).toEqual(range(1, last));
       expect(w.messages.filter((m) => m.kind === "event").every((m) => m.revision === (m.kind === "event" && m.event.revision))).toBe(true);
     });
@@ -94,7 +96,7 @@ export function describeWatch(name: string, createStore: WatchStoreFactory, suit
       await writer;
       const last = (await t.client.stats()).revision;
       await w.reach(last);
-      expect(w.messages[0]).toEqual({ kind: "created", revision: 10 });
+      expect(w.messages[0]).toEqual({ kind: "created", revision: 10, storeId: (await t.client.stats()).storeId });
       expect(w.events().map((e) => e.revision)).toEqual(range(11, last));
       expect(w.events()[0]).toMatchObject({ type: "PUT", key: "k1", context: { value: 11 } });
     });
@@ -105,9 +107,10 @@ export function describeWatch(name: string, createStore: WatchStoreFactory, suit
       const w = collect(t.client.watch({ prefix: "p:", startRevision: 5, resume: false }));
       await w.finished;
       expect(w.error).toBeUndefined();
+      const { storeId } = await t.client.stats();
       expect(w.messages).toEqual([
-        { kind: "created", revision: 5 },
-        { kind: "compacted", compactRevision: 30, revision: 50 },
+        { kind: "created", revision: 5, storeId },
+        { kind: "compacted", compactRevision: 30, revision: 50, storeId },
       ]);
       // The oldest revision it names can be resumed from.
       const ok = collect(t.client.watch({ prefix: "p:", startRevision: 30, resume: false }));

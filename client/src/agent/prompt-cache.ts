@@ -37,6 +37,11 @@ export interface PromptCache {
   /** The watch's resume point: every change up to it is reflected. */
   readonly revision: number;
   /**
+   * The identity of the store history `revision` belongs to. When the fabric's store is replaced
+   * (a restarted memory server, a flushed Redis) the cache re-reads everything and this changes.
+   */
+  readonly storeId: string | undefined;
+  /**
    * True while the cache cannot confirm it is current (before the first load, and while the watch is
    * reconnecting); the last known values are still served meanwhile (stale-if-error).
    */
@@ -56,7 +61,8 @@ export interface PromptCache {
  *   replayed or reordered change can never roll a value back.
  * - When the fabric is unreachable the last known values keep being served (`stale` is true); the
  *   watch reconnects with backoff and resumes after the last revision it saw, or re-reads everything
- *   (a `reset`) if that revision has left the server's history, so no update is missed.
+ *   (a `reset`) if that revision has left the server's history, or belongs to another history (the
+ *   server restarted with a new memory store, Redis was flushed), so no update is missed.
  * - Values are frozen: they are shared by every reader.
  *
  * @example
@@ -74,6 +80,7 @@ export function createPromptCache(fabric: Pick<Fabric, "watch">, options: Prompt
 class Cache implements PromptCache {
   readonly ready: Promise<void>;
   revision = 0;
+  storeId: string | undefined;
   stale = true;
   lastError: FabricError | undefined;
   private entries = new Map<string, Context>();
@@ -141,6 +148,9 @@ class Cache implements PromptCache {
       case "reset": {
         const previous = this.entries;
         this.entries = new Map(m.contexts.map((c) => [c.key, deepFreeze(c)]));
+        // A reset may start another history, whose revisions count from lower: take its revision as it is.
+        this.revision = m.revision;
+        this.storeId = m.storeId ?? this.storeId;
         this.advance(m.revision);
         this.settleReady();
         for (const [key, old] of previous) if (!this.entries.has(key)) this.notify(key, undefined, old);
@@ -167,7 +177,7 @@ class Cache implements PromptCache {
     }
   }
 
-  /** A message arrived: the watch is live again, and current up to `revision`. */
+  /** A message of the followed history arrived: the watch is live again, and current up to `revision`. */
   private advance(revision: number): void {
     this.stale = false;
     if (revision > this.revision) this.revision = revision;

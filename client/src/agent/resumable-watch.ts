@@ -38,6 +38,14 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
  * stream. Reading after registering is what makes the reset safe: a change made during the read is
  * both (maybe) in the read and certainly in the stream, never in neither.
  *
+ * Revisions mean something only within one history (the store id every message carries), so it
+ * re-reads the same way when the store is not the one it resumes from: a server answers a resume
+ * with another store id as compacted, a new stream's `created` that names another store id is not
+ * trusted either (a server older than store ids, or a resume that raced a reset), and a store that is
+ * behind the resume point (OUT_OF_RANGE: it lost changes the watch delivered) is re-read too. The
+ * `reset` then carries the new store id: a restarted memory server or a flushed Redis never leaves a
+ * watch silently following the wrong history.
+ *
  * Ends without an error when `signal` aborts or the consumer stops iterating.
  */
 export function resumableWatch(open: OpenWatch, read: ReadMatching, input: WatchInput): AsyncIterable<WatchMessage> {
@@ -45,7 +53,7 @@ export function resumableWatch(open: OpenWatch, read: ReadMatching, input: Watch
 }
 
 async function* run(open: OpenWatch, read: ReadMatching, input: WatchInput): AsyncGenerator<WatchMessage> {
-  const { snapshot, resume, startRevision, ...request } = input;
+  const { snapshot, resume, startRevision, storeId: startStoreId, ...request } = input;
   const retry = typeof resume === "object" ? resume : {};
   const initialDelayMs = retry.initialDelayMs ?? DEFAULT_RETRY_INITIAL_DELAY_MS;
   const maxDelayMs = retry.maxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
@@ -54,6 +62,8 @@ async function* run(open: OpenWatch, read: ReadMatching, input: WatchInput): Asy
   if (snapshot && startRevision) throw FabricError.invalid("snapshot", "cannot be combined with start_revision");
   /** The resume point; undefined: start live (from the server's current revision). */
   let resumeFrom: number | undefined = startRevision ? startRevision : undefined;
+  /** The history the resume point belongs to, once known. */
+  let storeId: string | undefined = startStoreId;
   let needReset = snapshot === true;
   let announced = false;
   let failures = 0;
@@ -61,7 +71,13 @@ async function* run(open: OpenWatch, read: ReadMatching, input: WatchInput): Asy
   while (!signal?.aborted) {
     let compacted = false;
     try {
-      const stream = open({ ...request, startRevision: needReset ? 0 : resumeFrom ?? 0, resume: false });
+      const resuming = !needReset && resumeFrom !== undefined;
+      const stream = open({
+        ...request,
+        startRevision: resuming ? resumeFrom : 0,
+        ...(resuming && storeId ? { storeId } : {}),
+        resume: false,
+      });
       for await (const m of stream) {
         failures = 0;
         if (m.kind === "compacted") {
@@ -69,14 +85,20 @@ async function* run(open: OpenWatch, read: ReadMatching, input: WatchInput): Asy
           break;
         }
         if (m.kind === "created") {
+          if (resuming && storeId && m.storeId && m.storeId !== storeId) {
+            // Registered in another history than the resume point's: re-read instead.
+            compacted = true;
+            break;
+          }
           resumeFrom = m.revision;
+          storeId = m.storeId ?? storeId;
           if (needReset) {
             const contexts = await read(input, signal);
             needReset = false;
             announced = true;
-            yield { kind: "reset", contexts, revision: m.revision };
+            yield { kind: "reset", contexts, revision: m.revision, ...(storeId ? { storeId } : {}) };
           } else {
-            yield announced ? { kind: "progress", revision: m.revision } : m;
+            yield announced ? { kind: "progress", revision: m.revision, ...(storeId ? { storeId } : {}) } : m;
             announced = true;
           }
           continue;
@@ -97,6 +119,13 @@ async function* run(open: OpenWatch, read: ReadMatching, input: WatchInput): Asy
     } catch (e) {
       if (signal?.aborted) return;
       const error = FabricError.from(e);
+      if (error.code === "OUT_OF_RANGE" && resumeFrom !== undefined && !needReset) {
+        // The store is behind what this watch delivered: the changes since are not its history.
+        retry.onRetry?.(error, failures + 1, 0);
+        needReset = true;
+        resumeFrom = undefined;
+        continue;
+      }
       if (!RETRYABLE.has(error.code)) throw error;
       failures++;
       const delayMs = backoffDelay(failures, initialDelayMs, maxDelayMs);

@@ -1,10 +1,10 @@
-import type { BatchOperation, BatchResult, DeleteContextInput, Pipeline, SetContextInput } from "./types.js";
+import type { BatchOperation, BatchOptions, BatchResult, DeleteContextInput, Pipeline, SetContextInput } from "./types.js";
 
 /**
  * A pipeline over any batch function: the client sends it as one Batch RPC, the core applies it as
  * one atomic store write. Operations are queued synchronously; `execute` sends them all at once.
  */
-export function createPipeline(send: (operations: BatchOperation[]) => Promise<BatchResult>): Pipeline {
+export function createPipeline(send: (operations: BatchOperation[], options?: BatchOptions) => Promise<BatchResult>): Pipeline {
   let queued: BatchOperation[] = [];
   const pipe: Pipeline = {
     setContext(input: SetContextInput) {
@@ -18,10 +18,10 @@ export function createPipeline(send: (operations: BatchOperation[]) => Promise<B
     get length() {
       return queued.length;
     },
-    async execute() {
+    async execute(options?: BatchOptions) {
       const operations = queued;
       queued = [];
-      return send(operations);
+      return send(operations, options);
     },
   };
   return pipe;

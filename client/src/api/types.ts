@@ -52,11 +52,21 @@ export interface DeleteContextInput extends ContextRef {
   ifRevision?: number;
 }
 
-export interface DeleteResult {
+/** What a delete did, alone or in a batch. */
+export interface DeleteOutcome {
   deleted: boolean;
+  /**
+   * The context as it was, when one was deleted: always from `deleteContext`; in a batch only with
+   * `returnValues`; never in a replayed outcome (a retry answered from its idempotency key).
+   */
   previous?: Context;
   /** Store revision after the delete. */
   revision: number;
+}
+
+export interface DeleteResult extends DeleteOutcome {
+  /** The identity of the store's history `revision` belongs to (see `QueryPage.storeId`). */
+  storeId: string;
 }
 
 export interface QueryInput {
@@ -71,24 +81,43 @@ export interface QueryInput {
 }
 
 export interface QueryPage {
-  /** Newest first. */
+  /**
+   * Newest first. A page may hold fewer than `limit` contexts when more would exceed the server's
+   * page size in bytes (a little under its message limit): keep paging until `nextPageToken` is absent.
+   */
   contexts: Context[];
   /** Absent on the last page. */
   nextPageToken?: string;
-  /** Store revision when the page was read; watch from it to follow later changes. */
+  /** Store revision when the page was read; watch from it (with `storeId`) to follow later changes. */
   revision: number;
+  /**
+   * The identity of the store's history: a random id made when it starts (a new memory store, a
+   * Redis that lost or was flushed of its data, another Redis key prefix). Revisions of different
+   * histories are not comparable; `watch({ startRevision, storeId })` re-reads instead of resuming
+   * when the store is another.
+   */
+  storeId: string;
 }
 
 export type BatchOperation =
   | ({ op: "set" } & SetContextInput)
   | ({ op: "delete" } & DeleteContextInput);
 
-export type BatchOperationResult = { op: "set"; context: Context } | ({ op: "delete" } & DeleteResult);
+export type BatchOperationResult = { op: "set"; context: Context } | ({ op: "delete" } & DeleteOutcome);
 
 export interface BatchResult {
+  /**
+   * One per operation, in order. Set results are the stored contexts (over gRPC built from the
+   * operation's own value and metadata and the revisions and times the server returned); delete
+   * results carry `previous` only with `returnValues`.
+   */
   results: BatchOperationResult[];
   /** Store revision after the batch. */
   revision: number;
+  /** See `QueryPage.storeId`. */
+  storeId: string;
+  /** `returnValues` was asked, but the values would not fit in one response: the batch applied, `previous` is absent. */
+  valuesOmitted?: boolean;
 }
 
 /**
@@ -105,7 +134,7 @@ export interface Pipeline {
   /** Number of queued operations. */
   readonly length: number;
   /** Sends every queued operation in one call, atomically, then empties the pipeline. */
-  execute(): Promise<BatchResult>;
+  execute(options?: BatchOptions): Promise<BatchResult>;
 }
 
 export interface FabricStats {
@@ -117,6 +146,8 @@ export interface FabricStats {
   misses: number;
   avgLatencyMs: number;
   revision: number;
+  /** See `QueryPage.storeId`. */
+  storeId: string;
 }
 
 export interface CleanupInput {
@@ -131,6 +162,8 @@ export interface CleanupInput {
 export interface CleanupResult {
   deleted: number;
   revision: number;
+  /** See `QueryPage.storeId`. */
+  storeId: string;
 }
 
 /** Per-call options. */
@@ -139,7 +172,47 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call. */
   signal?: AbortSignal;
+  /**
+   * Told the store's header of a context call's answer (getContext, setContext, deleteContext,
+   * query, batch, stats, cleanup): which history its revisions belong to, and the store revision
+   * then. For the calls whose result has no room for it (a context, or null).
+   */
+  onHeader?: (header: StoreHeaderInfo) => void;
 }
+
+/** Which history an answer's revisions belong to (the wire's ResponseHeader). */
+export interface StoreHeaderInfo {
+  /** See `QueryPage.storeId`. */
+  storeId: string;
+  /** Store revision when the answer was made (after the write, for writes). */
+  revision: number;
+}
+
+/** Options of a write (setContext, deleteContext, batch). */
+export interface WriteOptions extends CallOptions {
+  /**
+   * 1..128 characters of letters, digits and `_ - . : / + =` (a UUID, say). The store remembers the
+   * write's outcome under it for the server's idempotency window (FABRIC_IDEMPOTENCY_WINDOW_SECONDS),
+   * atomically with the write: repeating the write with the same key returns that outcome instead of
+   * writing again, on any server of the same store; the same key with another request is
+   * INVALID_ARGUMENT. `FabricClient` sends a generated one when absent, so that its own retries
+   * never apply a write twice.
+   */
+  idempotencyKey?: string;
+}
+
+export interface BatchOptions extends WriteOptions {
+  /** Return the previous context of deleted keys (and, on the wire, echo set values). Default false. */
+  returnValues?: boolean;
+}
+
+/**
+ * The largest gRPC message a fabric server sends or receives by default (FABRIC_MAX_MESSAGE_BYTES),
+ * and the largest a `FabricClient` receives by default (its `maxMessageBytes`): one figure for both
+ * ends, so that no response the server sends is too large for a client left at its defaults. Pages
+ * of Query and ListExecutions are cut a little below it.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 // ---- Watch (issue 4) ----
 
@@ -174,9 +247,17 @@ export interface WatchInput {
   pattern?: string;
   /**
    * Replay the changes after this revision first, then live ones. 0/absent: live only. Resuming from
-   * older than the retained history gets a `reset` (resumable) or a `compacted` message (raw).
+   * older than the retained history gets a `reset` (resumable) or a `compacted` message (raw); from
+   * above the store's revision (the store is behind what you saw) a `reset` (resumable) or
+   * OUT_OF_RANGE (raw).
    */
   startRevision?: number;
+  /**
+   * The store id `startRevision` belongs to (a message's `storeId`, `QueryPage.storeId`). When the
+   * store's history is another one, the watch re-reads (`reset`) instead of resuming (raw: a
+   * `compacted` message). Absent: not checked.
+   */
+  storeId?: string;
   /** Include the previous context in events (when there was one). */
   prevContext?: boolean;
   /** Interval between progress notifications on an idle watch (>= 100 ms); default the server's. */
@@ -220,28 +301,32 @@ export interface WatchEvent {
 
 /**
  * What a watch yields. Every message carries `revision`, the watch's resume point: every matching
- * change up to it has been delivered (for `compacted`, see there).
+ * change up to it has been delivered (for `compacted`, see there); and `storeId`, the identity of the
+ * history that revision belongs to (set by every fabric; optional so that hand-written watches stay
+ * simple). A resumable watch that meets another history (a restarted memory server, a flushed or
+ * reloaded Redis) delivers a `reset`: the contexts as they are now, with the new `storeId`.
  */
 export type WatchMessage =
   /** First message (unless `snapshot`): registered; every matching change after `revision` follows. */
-  | { kind: "created"; revision: number }
+  | { kind: "created"; revision: number; storeId?: string }
   /** A change; `revision` is the change's own. */
-  | { kind: "event"; event: WatchEvent; revision: number }
+  | { kind: "event"; event: WatchEvent; revision: number; storeId?: string }
   /** Nothing more matched up to `revision` (sent on idle watches, and after a resumable watch reconnects). */
-  | { kind: "progress"; revision: number }
+  | { kind: "progress"; revision: number; storeId?: string }
   /**
    * Resumable watches only: replace what you hold for this watch with `contexts`, read after
    * `revision` (first message with `snapshot`, and after a compacted history). The events that follow
    * are every change after `revision`, so one may already be reflected in `contexts`: apply an event
    * only when it is newer than the context you hold for its key (applying all in order also converges).
    */
-  | { kind: "reset"; contexts: Context[]; revision: number }
+  | { kind: "reset"; contexts: Context[]; revision: number; storeId?: string }
   /**
    * Raw watches only (`resume: false`): `startRevision` is older than the retained history;
    * `compactRevision` is the oldest start revision still served, `revision` the current one. Re-read,
-   * then watch from `revision`. The stream ends after this message.
+   * then watch from `revision`. The stream ends after this message. Also sent when `storeId` names
+   * another history, and to every watch when the store's history is replaced while it runs.
    */
-  | { kind: "compacted"; compactRevision: number; revision: number };
+  | { kind: "compacted"; compactRevision: number; revision: number; storeId?: string };
 
 // ---- Search (issue 5) ----
 
@@ -501,12 +586,13 @@ export interface ExportInput extends TimeWindow {
 
 /** The guide's fabric, in TypeScript idiom. */
 export interface Fabric {
-  setContext(input: SetContextInput, options?: CallOptions): Promise<Context>;
+  /** Stores a context; resolves to it as stored (revisions, times; value and metadata as given). */
+  setContext(input: SetContextInput, options?: WriteOptions): Promise<Context>;
   /** The context, or null when there is none (or it expired). */
   getContext(ref: ContextRef, options?: CallOptions): Promise<Context | null>;
-  deleteContext(input: DeleteContextInput, options?: CallOptions): Promise<DeleteResult>;
+  deleteContext(input: DeleteContextInput, options?: WriteOptions): Promise<DeleteResult>;
   query(input: QueryInput, options?: CallOptions): Promise<QueryPage>;
-  batch(operations: BatchOperation[], options?: CallOptions): Promise<BatchResult>;
+  batch(operations: BatchOperation[], options?: BatchOptions): Promise<BatchResult>;
   pipeline(): Pipeline;
   stats(options?: CallOptions): Promise<FabricStats>;
   /** Contexts stored, in one scope or in all. */

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   executionFromPb, exportToPb, feedbackFromPb, listExecutionsToPb, recordExecutionToPb, recordFeedbackToPb,
   statsFromPb, statsRequestToPb, summaryFromPb, withFeedbackFromPb,
@@ -16,34 +17,40 @@ export type ExecutionCalls = Pick<
 
 const M = ExecutionService.method;
 
-/** ExecutionService over a transport: API types ⇄ proto (execution-convert.ts), one call each. */
+/**
+ * ExecutionService over a transport: API types ⇄ proto (execution-convert.ts), one call each. Every
+ * call is retried after UNAVAILABLE as the transport's retry options say: the reads as they are, and
+ * the records because a retry rewrites the same record (an execution gets its id here when it has
+ * none, so that a retry names the same one; feedback replaces the execution's feedback).
+ */
 export function executionCalls(transport: Transport): ExecutionCalls {
   return {
     async recordExecution(input, options) {
-      const res = await transport.unary(M.recordExecution, recordExecutionToPb(input), options);
+      const withId = input && typeof input === "object" && input.id === undefined && transport.retriesWrites ? { ...input, id: randomUUID() } : input;
+      const res = await transport.unary(M.recordExecution, recordExecutionToPb(withId), options, transport.retriesWrites);
       return executionFromPb(required(res.execution, "execution"));
     },
     async recordFeedback(input, options) {
-      const res = await transport.unary(M.recordFeedback, recordFeedbackToPb(input), options);
+      const res = await transport.unary(M.recordFeedback, recordFeedbackToPb(input), options, transport.retriesWrites);
       return feedbackFromPb(required(res.feedback, "feedback"));
     },
     async getExecution(id, options) {
       if (typeof id !== "string") throw FabricError.invalid("id", "must be a string");
-      const res = await transport.unary(M.getExecution, { id }, options);
+      const res = await transport.unary(M.getExecution, { id }, options, true);
       return res.execution ? withFeedbackFromPb(res) : null;
     },
     async listExecutions(input, options) {
-      const res = await transport.unary(M.listExecutions, listExecutionsToPb(input), options);
+      const res = await transport.unary(M.listExecutions, listExecutionsToPb(input), options, true);
       return {
         executions: res.executions.map(executionFromPb),
         ...(res.nextPageToken ? { nextPageToken: res.nextPageToken } : {}),
       };
     },
     async executionStats(input, options) {
-      return statsFromPb(await transport.unary(M.executionStats, statsRequestToPb(input), options));
+      return statsFromPb(await transport.unary(M.executionStats, statsRequestToPb(input), options, true));
     },
     async feedbackSummary(input, options) {
-      return summaryFromPb(await transport.unary(M.feedbackSummary, statsRequestToPb(input), options));
+      return summaryFromPb(await transport.unary(M.feedbackSummary, statsRequestToPb(input), options, true));
     },
     exportTrainingData(input?: ExportInput, options?: CallOptions): AsyncIterable<ExecutionWithFeedback> {
       return {

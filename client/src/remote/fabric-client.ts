@@ -1,19 +1,23 @@
+import { randomUUID } from "node:crypto";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Value } from "@bufbuild/protobuf/wkt";
 import {
-  contextFromPb, fromBig, metadataToPb, scopeFromPb, scopeToPb, secondsToPb, valueToPb,
+  contextFromPb, fromBig, headerFromPb, metadataToPb, scopeFromPb, scopeToPb, secondsToPb, valueFromPb, valueToPb,
 } from "../wire/convert.js";
 import { FabricError } from "../api/errors.js";
 import { executionCalls, type ExecutionCalls } from "./executions.js";
 import { remotePrompts } from "./prompts.js";
 import type { PromptRegistry } from "../api/prompts.js";
-import { ContextService, type DeleteContextResponse } from "../gen/cachefabric/v1/context_pb.js";
+import {
+  ContextService, type Context as PbContext, type DeleteContextResponse,
+} from "../gen/cachefabric/v1/context_pb.js";
 import { createPipeline } from "../api/pipeline.js";
 import { reindexRemote, searchRemote, searchStatusRemote } from "./search.js";
 import { createTransport, type Transport, type TransportOptions } from "./transport.js";
 import type {
-  BatchOperation, BatchResult, CallOptions, CleanupInput, CleanupResult, Context, ContextRef, DeleteContextInput,
-  DeleteResult, Fabric, FabricStats, Pipeline, QueryInput, QueryPage, ReindexProgress, Scope, SearchInput,
-  SearchResult, SearchStatus, SetContextInput, WatchInput, WatchMessage,
+  BatchOperation, BatchOptions, BatchResult, CallOptions, CleanupInput, CleanupResult, Context, ContextRef,
+  DeleteContextInput, DeleteOutcome, DeleteResult, Fabric, FabricStats, Pipeline, QueryInput, QueryPage, ReindexProgress,
+  Scope, SearchInput, SearchResult, SearchStatus, SetContextInput, StoreHeaderInfo, WatchInput, WatchMessage, WriteOptions,
 } from "../api/types.js";
 import { SCOPES } from "../api/types.js";
 import { watchRemote } from "./watch.js";
@@ -26,6 +30,12 @@ const M = ContextService.method;
  * The fabric over gRPC: the same `Fabric` interface as the in-process core, so code written against
  * one runs against the other. Every call has a deadline (`timeoutMs`, default 5 s); every failure is
  * a `FabricError` whose `code` is the gRPC status name.
+ *
+ * A call that fails with UNAVAILABLE is retried (`retry`, default 3 attempts with backoff from
+ * 50 ms, within the deadline): reads as they are, writes with an idempotency key (the call's own, or
+ * one generated per call), so a retried write applies at most once. The answers to writes carry
+ * revisions and times, not the values written: `setContext` resolves to the context built from its
+ * input and those, as the server stored it.
  *
  * @example
  * const fabric = new FabricClient({ address: "127.0.0.1:50051" });
@@ -46,18 +56,26 @@ export class FabricClient implements Fabric {
     this.prompts = remotePrompts(this.transport);
   }
 
-  async setContext(input: SetContextInput, options?: CallOptions): Promise<Context> {
-    const res = await this.transport.unary(M.setContext, setRequest(input), options);
-    return contextFromPb(res.context!);
+  async setContext(input: SetContextInput, options?: WriteOptions): Promise<Context> {
+    const request = setRequest(input);
+    const key = this.idempotencyKey(options);
+    const res = await this.transport.unary(M.setContext, { ...request, idempotencyKey: key ?? "" }, options, key !== undefined);
+    tell(options, headerFromPb(res.header, res.context?.revision));
+    return storedContext(required(res.context, "context"), request);
   }
 
   async getContext(ref: ContextRef, options?: CallOptions): Promise<Context | null> {
-    const res = await this.transport.unary(M.getContext, { key: ref.key, scope: scopeToPb(ref.scope) }, options);
+    const res = await this.transport.unary(M.getContext, { key: ref.key, scope: scopeToPb(ref.scope) }, options, true);
+    tell(options, headerFromPb(res.header));
     return res.context ? contextFromPb(res.context) : null;
   }
 
-  async deleteContext(input: DeleteContextInput, options?: CallOptions): Promise<DeleteResult> {
-    return deleteResult(await this.transport.unary(M.deleteContext, deleteRequest(input), options));
+  async deleteContext(input: DeleteContextInput, options?: WriteOptions): Promise<DeleteResult> {
+    const key = this.idempotencyKey(options);
+    const res = await this.transport.unary(M.deleteContext, { ...deleteRequest(input), idempotencyKey: key ?? "" }, options, key !== undefined);
+    const header = headerFromPb(res.header, res.revision);
+    tell(options, header);
+    return { ...deleteOutcome(res), storeId: header.storeId };
   }
 
   async query(input: QueryInput, options?: CallOptions): Promise<QueryPage> {
@@ -65,42 +83,58 @@ export class FabricClient implements Fabric {
       M.query,
       { scope: scopeToPb(input.scope), pattern: input.pattern ?? "", limit: input.limit ?? 0, pageToken: input.pageToken ?? "" },
       options,
+      true,
     );
+    const header = headerFromPb(res.header, res.revision);
+    tell(options, header);
     return {
       contexts: res.contexts.map(contextFromPb),
       revision: fromBig(res.revision),
+      storeId: header.storeId,
       ...(res.nextPageToken ? { nextPageToken: res.nextPageToken } : {}),
     };
   }
 
-  async batch(operations: BatchOperation[], options?: CallOptions): Promise<BatchResult> {
+  async batch(operations: BatchOperation[], options?: BatchOptions): Promise<BatchResult> {
+    const requests = operations.map((o) => (o.op === "set" ? setRequest(o) : deleteRequest(o)));
+    const key = this.idempotencyKey(options);
     const res = await this.transport.unary(
       M.batch,
       {
-        operations: operations.map((o) =>
+        operations: operations.map((o, i) =>
           o.op === "set"
-            ? { op: { case: "set" as const, value: setRequest(o) } }
-            : { op: { case: "delete" as const, value: deleteRequest(o) } },
+            ? { op: { case: "set" as const, value: requests[i] as SetRequest } }
+            : { op: { case: "delete" as const, value: requests[i] } },
         ),
+        idempotencyKey: key ?? "",
+        returnValues: options?.returnValues === true,
       },
       options,
+      key !== undefined,
     );
+    const header = headerFromPb(res.header, res.revision);
+    tell(options, header);
+    if (res.results.length !== operations.length) throw new FabricError("INTERNAL", "server sent a batch answer of another length");
     return {
       revision: fromBig(res.revision),
-      results: res.results.map((r) => {
-        if (r.result.case === "set") return { op: "set" as const, context: contextFromPb(r.result.value) };
-        if (r.result.case === "delete") return { op: "delete" as const, ...deleteResult(r.result.value) };
+      storeId: header.storeId,
+      ...(res.valuesOmitted ? { valuesOmitted: true } : {}),
+      results: res.results.map((r, i) => {
+        if (r.result.case === "set") return { op: "set" as const, context: storedContext(r.result.value, requests[i] as SetRequest) };
+        if (r.result.case === "delete") return { op: "delete" as const, ...deleteOutcome(r.result.value) };
         throw new FabricError("INTERNAL", "server sent an empty batch result");
       }),
     };
   }
 
   pipeline(): Pipeline {
-    return createPipeline((operations) => this.batch(operations));
+    return createPipeline((operations, options) => this.batch(operations, options));
   }
 
   async stats(options?: CallOptions): Promise<FabricStats> {
-    const res = await this.transport.unary(M.stats, {}, options);
+    const res = await this.transport.unary(M.stats, {}, options, true);
+    const header = headerFromPb(res.header, res.revision);
+    tell(options, header);
     const counts = Object.fromEntries(SCOPES.map((s) => [s, 0])) as Record<Scope, number>;
     for (const c of res.counts) {
       const scope = scopeFromPb(c.scope);
@@ -115,6 +149,7 @@ export class FabricClient implements Fabric {
       misses: Number(res.misses),
       avgLatencyMs: res.avgLatencyMs,
       revision: Number(res.revision),
+      storeId: header.storeId,
     };
   }
 
@@ -143,7 +178,9 @@ export class FabricClient implements Fabric {
       { before: timestampFromDate(before), scope: scopeToPb(input.scope), pattern: input.pattern ?? "" },
       options,
     );
-    return { deleted: Number(res.deleted), revision: Number(res.revision) };
+    const header = headerFromPb(res.header, res.revision);
+    tell(options, header);
+    return { deleted: Number(res.deleted), revision: Number(res.revision), storeId: header.storeId };
   }
 
   watch(input: WatchInput): AsyncIterable<WatchMessage> {
@@ -177,6 +214,35 @@ export class FabricClient implements Fabric {
     this.closing.abort();
     this.transport.close();
   }
+
+  /** The call's idempotency key, or a generated one when this client retries writes. */
+  private idempotencyKey(options: WriteOptions | undefined): string | undefined {
+    return options?.idempotencyKey || (this.transport.retriesWrites ? randomUUID() : undefined);
+  }
+}
+
+type SetRequest = ReturnType<typeof setRequest>;
+
+/**
+ * The context as stored: revisions and times from the server's answer, value and metadata from the
+ * request (the server leaves them out of its answer unless asked: the caller has them).
+ */
+function storedContext(pb: PbContext, request: SetRequest): Context {
+  const ctx = contextFromPb(pb);
+  if (pb.value === undefined) {
+    ctx.value = valueFromPb(request.value as Value | undefined) ?? null;
+    ctx.metadata = { ...request.metadata };
+  }
+  return ctx;
+}
+
+function tell(options: CallOptions | undefined, header: StoreHeaderInfo): void {
+  options?.onHeader?.(header);
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new FabricError("INTERNAL", `server sent a response without ${what}`);
+  return value;
 }
 
 function setRequest(input: SetContextInput) {
@@ -200,7 +266,7 @@ function deleteRequest(input: DeleteContextInput) {
   return { key: input.key, scope: scopeToPb(input.scope), ifRevision: toInt64(input.ifRevision, "if_revision") };
 }
 
-function deleteResult(res: DeleteContextResponse): DeleteResult {
+function deleteOutcome(res: DeleteContextResponse): DeleteOutcome {
   return {
     deleted: res.deleted,
     revision: Number(res.revision),

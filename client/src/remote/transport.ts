@@ -4,7 +4,20 @@ import { tlsCredentials, type TlsOptions } from "./credentials.js";
 import { grpcMethodDefinition } from "../wire/grpc-definition.js";
 import { FabricError } from "../api/errors.js";
 import { fromGrpcStatus } from "../wire/status.js";
-import type { CallOptions } from "../api/types.js";
+import { backoffDelay } from "../agent/resumable-watch.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, type CallOptions } from "../api/types.js";
+
+/** How a client retries a call that failed with UNAVAILABLE. */
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default 3. */
+  maxAttempts?: number;
+  /** Delay before the first retry; doubles for each further one, drawn from its upper half. Default 50 ms. */
+  initialDelayMs?: number;
+  /** Cap on the delay between attempts. Default 1,000 ms. */
+  maxDelayMs?: number;
+}
+
+export const DEFAULT_RETRY: Required<RetryOptions> = { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 1000 };
 
 export interface TransportOptions {
   /** host:port of a fabric server. Default 127.0.0.1:50051. */
@@ -17,15 +30,34 @@ export interface TransportOptions {
   timeoutMs?: number;
   /** Sent as `authorization: Bearer <token>` on every call. */
   token?: string;
+  /**
+   * Largest message received (and sent). Default DEFAULT_MAX_MESSAGE_BYTES, the server's default
+   * FABRIC_MAX_MESSAGE_BYTES; set both to the same figure when raising it. (grpc-js alone would
+   * receive 4 MiB: a large page or batch answer would then fail after the server had done the work.)
+   */
+  maxMessageBytes?: number;
+  /**
+   * Retries of calls that failed with UNAVAILABLE (server restarting, unreachable, its store briefly
+   * unavailable), with capped, jittered exponential backoff, within the call's deadline: reads
+   * always, writes because each carries an idempotency key (generated unless the call gives one), so
+   * a retry of a write that did apply returns its outcome instead of applying it again. Streams are
+   * not retried here (`watch()` resumes on its own). `false`: no retries, and no generated keys.
+   */
+  retry?: RetryOptions | false;
   channelOptions?: grpc.ChannelOptions;
 }
 
 /** Unary and server-streaming calls typed from protobuf-es descriptors, errors as FabricError. */
 export interface Transport {
+  /**
+   * One unary call. `retryable`: the call may be sent again after UNAVAILABLE (a read, or a write
+   * with an idempotency key); it then is, per the client's retry options, within the deadline.
+   */
   unary<I extends DescMessage, O extends DescMessage>(
     method: DescMethod & { input: I; output: O },
     request: MessageInitShape<I>,
     options?: CallOptions,
+    retryable?: boolean,
   ): Promise<MessageShape<O>>;
   serverStream<I extends DescMessage, O extends DescMessage>(
     method: DescMethod & { input: I; output: O },
@@ -33,6 +65,8 @@ export interface Transport {
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>>;
   readonly defaultTimeoutMs: number;
+  /** Whether writes are retried (and so should carry idempotency keys). */
+  readonly retriesWrites: boolean;
   close(): void;
 }
 
@@ -50,12 +84,19 @@ export const CLIENT_KEEPALIVE_DEFAULTS: grpc.ChannelOptions = {
 
 /** The client side of the protobuf-es ⇄ grpc-js bridge: one channel, one place that maps errors. */
 export function createTransport(options: TransportOptions = {}): Transport {
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const client = new grpc.Client(
     options.address ?? "127.0.0.1:50051",
     options.credentials ?? (options.tls ? tlsCredentials(options.tls) : grpc.credentials.createInsecure()),
-    { ...CLIENT_KEEPALIVE_DEFAULTS, ...options.channelOptions },
+    {
+      ...CLIENT_KEEPALIVE_DEFAULTS,
+      "grpc.max_receive_message_length": maxMessageBytes,
+      "grpc.max_send_message_length": maxMessageBytes,
+      ...options.channelOptions,
+    },
   );
   const defaultTimeoutMs = options.timeoutMs ?? 5000;
+  const retry = options.retry === false ? undefined : { ...DEFAULT_RETRY, ...options.retry };
   // Open server streams (watches, exports), so close() can end them: grpc-js lets them outlive the channel.
   const streams = new Set<grpc.ClientReadableStream<unknown>>();
   const metadata = () => {
@@ -65,27 +106,41 @@ export function createTransport(options: TransportOptions = {}): Transport {
   };
   return {
     defaultTimeoutMs,
-    unary(method, request, callOptions = {}) {
+    retriesWrites: retry !== undefined,
+    async unary(method, request, callOptions = {}, retryable = false) {
       const def = grpcMethodDefinition(method);
       const message = create(method.input, request);
-      return new Promise((resolve, reject) => {
-        if (callOptions.signal?.aborted) return reject(new FabricError("CANCELLED", "call cancelled"));
-        const call = client.makeUnaryRequest(
-          def.path,
-          def.requestSerialize,
-          def.responseDeserialize,
-          message,
-          metadata(),
-          { deadline: Date.now() + (callOptions.timeoutMs ?? defaultTimeoutMs) },
-          (err, response) => {
-            callOptions.signal?.removeEventListener("abort", onAbort);
-            if (err) reject(toFabricError(err));
-            else resolve(response as never);
-          },
-        );
-        const onAbort = () => call.cancel();
-        callOptions.signal?.addEventListener("abort", onAbort, { once: true });
-      });
+      // One deadline for the call, whatever the number of attempts.
+      const deadline = Date.now() + (callOptions.timeoutMs ?? defaultTimeoutMs);
+      const attempt = () =>
+        new Promise<never>((resolve, reject) => {
+          if (callOptions.signal?.aborted) return reject(new FabricError("CANCELLED", "call cancelled"));
+          const call = client.makeUnaryRequest(
+            def.path,
+            def.requestSerialize,
+            def.responseDeserialize,
+            message,
+            metadata(),
+            { deadline },
+            (err, response) => {
+              callOptions.signal?.removeEventListener("abort", onAbort);
+              if (err) reject(toFabricError(err));
+              else resolve(response as never);
+            },
+          );
+          const onAbort = () => call.cancel();
+          callOptions.signal?.addEventListener("abort", onAbort, { once: true });
+        });
+      for (let n = 1; ; n++) {
+        try {
+          return await attempt();
+        } catch (e) {
+          if (!retry || !retryable || !FabricError.is(e, "UNAVAILABLE") || n >= retry.maxAttempts) throw e;
+          const delayMs = backoffDelay(n, retry.initialDelayMs, retry.maxDelayMs);
+          if (Date.now() + delayMs >= deadline || callOptions.signal?.aborted) throw e;
+          await new Promise((r) => setTimeout(r, delayMs));
+        }
+      }
     },
     serverStream(method, request, callOptions = {}) {
       const def = grpcMethodDefinition(method);

@@ -58,7 +58,7 @@ async function readMatching(transport: Transport, input: WatchInput, signal?: Ab
   if (keys) {
     for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
       const batch = keys.slice(i, i + READ_CONCURRENCY);
-      const results = await Promise.all(batch.map((key) => transport.unary(M.getContext, { key, scope }, options)));
+      const results = await Promise.all(batch.map((key) => transport.unary(M.getContext, { key, scope }, options, true)));
       for (const r of results) if (r.context) contexts.push(contextFromPb(r.context));
     }
     return contexts;
@@ -66,7 +66,7 @@ async function readMatching(transport: Transport, input: WatchInput, signal?: Ab
   const pattern = input.prefix !== undefined ? escapeGlob(input.prefix) + "*" : input.pattern ?? "*";
   let pageToken = "";
   do {
-    const page = await transport.unary(M.query, { scope, pattern, limit: 1000, pageToken }, options);
+    const page = await transport.unary(M.query, { scope, pattern, limit: 1000, pageToken }, options, true);
     contexts.push(...page.contexts.map(contextFromPb));
     pageToken = page.nextPageToken;
   } while (pageToken);

@@ -4,11 +4,11 @@ import {
   type Duration, type Timestamp, type Value,
 } from "@bufbuild/protobuf/wkt";
 import {
-  ContextSchema, Scope as PbScope, type Context as PbContext,
+  ContextSchema, ResponseHeaderSchema, Scope as PbScope, type Context as PbContext, type ResponseHeader as PbResponseHeader,
 } from "../gen/cachefabric/v1/context_pb.js";
 import { FabricError } from "../api/errors.js";
 import { defineOwn } from "./proto-map-keys.js";
-import type { Context, JsonValue, Scope } from "../api/types.js";
+import type { Context, JsonValue, Scope, StoreHeaderInfo } from "../api/types.js";
 
 /**
  * Conversions between the wire messages and the fabric's TypeScript types, used by both the server
@@ -132,18 +132,10 @@ export function secondsFromPb(d: Duration | undefined): number | undefined {
 }
 
 export function contextToPb(ctx: Context): PbContext {
-  return create(ContextSchema, {
-    key: ctx.key,
-    scope: SCOPE_TO_PB[ctx.scope],
-    value: valueToPb(ctx.value),
-    metadata: { ...ctx.metadata },
-    revision: toBig(ctx.revision),
-    createRevision: toBig(ctx.createRevision),
-    version: toBig(ctx.version),
-    createdAt: dateToPb(ctx.createdAt),
-    updatedAt: dateToPb(ctx.updatedAt),
-    expiresAt: dateToPb(ctx.expiresAt),
-  });
+  const pb = contextHeaderToPb(ctx);
+  pb.value = valueToPb(ctx.value);
+  pb.metadata = { ...ctx.metadata };
+  return pb;
 }
 
 export function contextFromPb(pb: PbContext): Context {
@@ -159,4 +151,81 @@ export function contextFromPb(pb: PbContext): Context {
     updatedAt: dateFromPb(pb.updatedAt) ?? new Date(0),
     ...(pb.expiresAt ? { expiresAt: timestampDate(pb.expiresAt) } : {}),
   };
+}
+
+/** A context as SetContext and Batch answer it by default: revisions and times, no value or metadata. */
+export function contextHeaderToPb(ctx: Context): PbContext {
+  return create(ContextSchema, {
+    key: ctx.key,
+    scope: SCOPE_TO_PB[ctx.scope],
+    revision: toBig(ctx.revision),
+    createRevision: toBig(ctx.createRevision),
+    version: toBig(ctx.version),
+    createdAt: dateToPb(ctx.createdAt),
+    updatedAt: dateToPb(ctx.updatedAt),
+    expiresAt: dateToPb(ctx.expiresAt),
+  });
+}
+
+// ---- Encoded sizes ----
+//
+// What a context takes on the wire, without encoding it: pages are cut by bytes so that no response
+// exceeds what a client receives, and measuring by encoding would encode every context twice. The
+// figures are upper bounds of protobuf's binary encoding (tags of 1 byte, varint lengths, every
+// field counted as if set), exact for values.
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** A length-delimited field: tag, length, bytes. */
+function delimited(length: number): number {
+  return 1 + varintSize(length) + length;
+}
+
+/** Bytes of a google.protobuf.Value holding `value` (its body, without its own tag and length). */
+export function valueWireSize(value: JsonValue): number {
+  switch (typeof value) {
+    case "string":
+      return delimited(Buffer.byteLength(value));
+    case "number":
+      return 9;
+    case "boolean":
+      return 2;
+    default: {
+      if (value === null) return 2;
+      let body = 0;
+      if (Array.isArray(value)) {
+        for (const v of value) body += delimited(valueWireSize(v));
+      } else {
+        for (const [k, v] of Object.entries(value)) body += delimited(delimited(Buffer.byteLength(k)) + delimited(valueWireSize(v)));
+      }
+      return delimited(body);
+    }
+  }
+}
+
+/** Three timestamps, three int64 revisions and the scope, at their largest. */
+const CONTEXT_FIXED_BYTES = 3 * 15 + 3 * 11 + 2;
+
+/** An upper bound of the bytes `ctx` takes as one element of a repeated Context field. */
+export function contextWireSize(ctx: Context): number {
+  let body = CONTEXT_FIXED_BYTES + delimited(Buffer.byteLength(ctx.key)) + delimited(valueWireSize(ctx.value));
+  for (const [k, v] of Object.entries(ctx.metadata)) body += delimited(delimited(Buffer.byteLength(k)) + delimited(Buffer.byteLength(v)));
+  return delimited(body);
+}
+
+/** The wire's ResponseHeader from an answer's store header. */
+export function headerToPb(header: StoreHeaderInfo): PbResponseHeader {
+  return create(ResponseHeaderSchema, { storeId: header.storeId, revision: toBig(header.revision) });
+}
+
+/** An answer's store header; a server that sends none (older than store identities) gives an empty id. */
+export function headerFromPb(header: PbResponseHeader | undefined, revision?: bigint): StoreHeaderInfo {
+  return { storeId: header?.storeId ?? "", revision: fromBig(header?.revision ?? revision ?? 0n) };
 }

@@ -42,6 +42,7 @@ export function watchRequestToPb(input: WatchInput): MessageInitShape<typeof Wat
     startRevision: toBig(start),
     prevContext: input.prevContext === true,
     progressInterval: interval === undefined ? undefined : durationFromMs(interval),
+    storeId: input.storeId ?? "",
   };
 }
 
@@ -51,6 +52,7 @@ export function watchRequestFromPb(req: WatchRequest): WatchInput {
     scope: scopeFromPb(req.scope),
     startRevision: fromBig(req.startRevision, "start_revision"),
     prevContext: req.prevContext,
+    ...(req.storeId ? { storeId: req.storeId } : {}),
   };
   if (req.progressInterval) input.progressIntervalMs = durationMs(req.progressInterval);
   switch (req.filter.case) {
@@ -87,17 +89,19 @@ export function watchMessageToPb(m: WatchMessage): MessageInitShape<typeof Watch
 
 function toPb(m: WatchMessage): MessageInitShape<typeof WatchResponseSchema> {
   const revision = toBig(m.revision);
+  const storeId = m.storeId ?? "";
   switch (m.kind) {
     case "created":
-      return { revision, kind: { case: "created", value: true } };
+      return { revision, storeId, kind: { case: "created", value: true } };
     case "progress":
-      return { revision, kind: { case: "progress", value: true } };
+      return { revision, storeId, kind: { case: "progress", value: true } };
     case "compacted":
-      return { revision, kind: { case: "compactRevision", value: toBig(m.compactRevision) } };
+      return { revision, storeId, kind: { case: "compactRevision", value: toBig(m.compactRevision) } };
     case "event": {
       const e = m.event;
       return {
         revision,
+        storeId,
         kind: {
           case: "event",
           value: {
@@ -119,13 +123,15 @@ function toPb(m: WatchMessage): MessageInitShape<typeof WatchResponseSchema> {
 /** A message received on a watch stream. */
 export function watchMessageFromPb(res: WatchResponse): WatchMessage {
   const revision = fromBig(res.revision);
+  // A server older than store identities sends none: the message then has no storeId.
+  const id = res.storeId ? { storeId: res.storeId } : {};
   switch (res.kind.case) {
     case "created":
-      return { kind: "created", revision };
+      return { kind: "created", revision, ...id };
     case "progress":
-      return { kind: "progress", revision };
+      return { kind: "progress", revision, ...id };
     case "compactRevision":
-      return { kind: "compacted", compactRevision: fromBig(res.kind.value, "compact_revision"), revision };
+      return { kind: "compacted", compactRevision: fromBig(res.kind.value, "compact_revision"), revision, ...id };
     case "event": {
       const e = res.kind.value;
       const type = (Object.keys(TYPE_TO_PB) as WatchEventType[]).find((t) => TYPE_TO_PB[t] === e.type);
@@ -133,6 +139,7 @@ export function watchMessageFromPb(res: WatchResponse): WatchMessage {
       return {
         kind: "event",
         revision,
+        ...id,
         event: {
           type,
           key: e.key,

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cachefabric/v1/context.proto.
  */
 export const file_cachefabric_v1_context: GenFile = /*@__PURE__*/
-  fileDesc("ChxjYWNoZWZhYnJpYy92MS9jb250ZXh0LnByb3RvEg5jYWNoZWZhYnJpYy52MSKZAwoHQ29udGV4dBILCgNrZXkYASABKAkSJAoFc2NvcGUYAiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZRIlCgV2YWx1ZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRI3CghtZXRhZGF0YRgEIAMoCzIlLmNhY2hlZmFicmljLnYxLkNvbnRleHQuTWV0YWRhdGFFbnRyeRIQCghyZXZpc2lvbhgFIAEoAxIXCg9jcmVhdGVfcmV2aXNpb24YBiABKAMSDwoHdmVyc2lvbhgHIAEoAxIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiswIKEVNldENvbnRleHRSZXF1ZXN0EgsKA2tleRgBIAEoCRIkCgVzY29wZRgCIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEiUKBXZhbHVlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEkEKCG1ldGFkYXRhGAQgAygLMi8uY2FjaGVmYWJyaWMudjEuU2V0Q29udGV4dFJlcXVlc3QuTWV0YWRhdGFFbnRyeRImCgN0dGwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoLaWZfcmV2aXNpb24YBiABKANIAIgBARovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDgoMX2lmX3JldmlzaW9uIj4KElNldENvbnRleHRSZXNwb25zZRIoCgdjb250ZXh0GAEgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dCJGChFHZXRDb250ZXh0UmVxdWVzdBILCgNrZXkYASABKAkSJAoFc2NvcGUYAiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZSI+ChJHZXRDb250ZXh0UmVzcG9uc2USKAoHY29udGV4dBgBIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHQicwoURGVsZXRlQ29udGV4dFJlcXVlc3QSCwoDa2V5GAEgASgJEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSGAoLaWZfcmV2aXNpb24YAyABKANIAIgBAUIOCgxfaWZfcmV2aXNpb24iZQoVRGVsZXRlQ29udGV4dFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgSKQoIcHJldmlvdXMYAiABKAsyFy5jYWNoZWZhYnJpYy52MS5Db250ZXh0EhAKCHJldmlzaW9uGAMgASgDImgKDFF1ZXJ5UmVxdWVzdBIkCgVzY29wZRgBIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEg8KB3BhdHRlcm4YAiABKAkSDQoFbGltaXQYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJlCg1RdWVyeVJlc3BvbnNlEikKCGNvbnRleHRzGAEgAygLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMigAEKDkJhdGNoT3BlcmF0aW9uEjAKA3NldBgBIAEoCzIhLmNhY2hlZmFicmljLnYxLlNldENvbnRleHRSZXF1ZXN0SAASNgoGZGVsZXRlGAIgASgLMiQuY2FjaGVmYWJyaWMudjEuRGVsZXRlQ29udGV4dFJlcXVlc3RIAEIECgJvcCJCCgxCYXRjaFJlcXVlc3QSMgoKb3BlcmF0aW9ucxgBIAMoCzIeLmNhY2hlZmFicmljLnYxLkJhdGNoT3BlcmF0aW9uIngKC0JhdGNoUmVzdWx0EiYKA3NldBgBIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHRIABI3CgZkZWxldGUYAiABKAsyJS5jYWNoZWZhYnJpYy52MS5EZWxldGVDb250ZXh0UmVzcG9uc2VIAEIICgZyZXN1bHQiTwoNQmF0Y2hSZXNwb25zZRIsCgdyZXN1bHRzGAEgAygLMhsuY2FjaGVmYWJyaWMudjEuQmF0Y2hSZXN1bHQSEAoIcmV2aXNpb24YAiABKAMiDgoMU3RhdHNSZXF1ZXN0IkEKClNjb3BlQ291bnQSJAoFc2NvcGUYASABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZRINCgVjb3VudBgCIAEoAyLGAQoNU3RhdHNSZXNwb25zZRIqCgZjb3VudHMYASADKAsyGi5jYWNoZWZhYnJpYy52MS5TY29wZUNvdW50EhMKC3RvdGFsX2NvdW50GAIgASgDEhoKEm1lbW9yeV91c2FnZV9ieXRlcxgDIAEoAxIQCghoaXRfcmF0ZRgEIAEoARIMCgRoaXRzGAUgASgDEg4KBm1pc3NlcxgGIAEoAxIWCg5hdmdfbGF0ZW5jeV9tcxgHIAEoARIQCghyZXZpc2lvbhgIIAEoAyJzCg5DbGVhbnVwUmVxdWVzdBIqCgZiZWZvcmUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDwoHcGF0dGVybhgDIAEoCSI0Cg9DbGVhbnVwUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAxIQCghyZXZpc2lvbhgCIAEoAyL+AQoMV2F0Y2hSZXF1ZXN0EiQKBXNjb3BlGAEgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDQoDa2V5GAIgASgJSAASEAoGcHJlZml4GAMgASgJSAASEQoHcGF0dGVybhgEIAEoCUgAEiYKBGtleXMYCCABKAsyFi5jYWNoZWZhYnJpYy52MS5LZXlTZXRIABIWCg5zdGFydF9yZXZpc2lvbhgFIAEoAxIUCgxwcmV2X2NvbnRleHQYBiABKAgSNAoRcHJvZ3Jlc3NfaW50ZXJ2YWwYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CCAoGZmlsdGVyIhYKBktleVNldBIMCgRrZXlzGAEgAygJIqcCCgpXYXRjaEV2ZW50Ei0KBHR5cGUYASABKA4yHy5jYWNoZWZhYnJpYy52MS5XYXRjaEV2ZW50LlR5cGUSKAoHY29udGV4dBgCIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHQSLQoMcHJldl9jb250ZXh0GAMgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBIQCghyZXZpc2lvbhgEIAEoAxILCgNrZXkYBSABKAkSJAoFc2NvcGUYBiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZSJMCgRUeXBlEhQKEFRZUEVfVU5TUEVDSUZJRUQQABIMCghUWVBFX1BVVBABEg8KC1RZUEVfREVMRVRFEAISDwoLVFlQRV9FWFBJUkUQAyKZAQoNV2F0Y2hSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAxIRCgdjcmVhdGVkGAIgASgISAASKwoFZXZlbnQYAyABKAsyGi5jYWNoZWZhYnJpYy52MS5XYXRjaEV2ZW50SAASEgoIcHJvZ3Jlc3MYBCABKAhIABIaChBjb21wYWN0X3JldmlzaW9uGAUgASgDSABCBgoEa2luZCppCgVTY29wZRIVChFTQ09QRV9VTlNQRUNJRklFRBAAEhAKDFNDT1BFX0dMT0JBTBABEhMKD1NDT1BFX0VYRUNVVElPThACEhIKDlNDT1BFX0ZFRURCQUNLEAMSDgoKU0NPUEVfVVNFUhAEMv4ECg5Db250ZXh0U2VydmljZRJTCgpTZXRDb250ZXh0EiEuY2FjaGVmYWJyaWMudjEuU2V0Q29udGV4dFJlcXVlc3QaIi5jYWNoZWZhYnJpYy52MS5TZXRDb250ZXh0UmVzcG9uc2USUwoKR2V0Q29udGV4dBIhLmNhY2hlZmFicmljLnYxLkdldENvbnRleHRSZXF1ZXN0GiIuY2FjaGVmYWJyaWMudjEuR2V0Q29udGV4dFJlc3BvbnNlElwKDURlbGV0ZUNvbnRleHQSJC5jYWNoZWZhYnJpYy52MS5EZWxldGVDb250ZXh0UmVxdWVzdBolLmNhY2hlZmFicmljLnYxLkRlbGV0ZUNvbnRleHRSZXNwb25zZRJECgVRdWVyeRIcLmNhY2hlZmFicmljLnYxLlF1ZXJ5UmVxdWVzdBodLmNhY2hlZmFicmljLnYxLlF1ZXJ5UmVzcG9uc2USRAoFQmF0Y2gSHC5jYWNoZWZhYnJpYy52MS5CYXRjaFJlcXVlc3QaHS5jYWNoZWZhYnJpYy52MS5CYXRjaFJlc3BvbnNlEkQKBVN0YXRzEhwuY2FjaGVmYWJyaWMudjEuU3RhdHNSZXF1ZXN0Gh0uY2FjaGVmYWJyaWMudjEuU3RhdHNSZXNwb25zZRJKCgdDbGVhbnVwEh4uY2FjaGVmYWJyaWMudjEuQ2xlYW51cFJlcXVlc3QaHy5jYWNoZWZhYnJpYy52MS5DbGVhbnVwUmVzcG9uc2USRgoFV2F0Y2gSHC5jYWNoZWZhYnJpYy52MS5XYXRjaFJlcXVlc3QaHS5jYWNoZWZhYnJpYy52MS5XYXRjaFJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChxjYWNoZWZhYnJpYy92MS9jb250ZXh0LnByb3RvEg5jYWNoZWZhYnJpYy52MSKZAwoHQ29udGV4dBILCgNrZXkYASABKAkSJAoFc2NvcGUYAiABKA4yFS5jYWNoZWZhYnJpYy52MS5TY29wZRIlCgV2YWx1ZRgDIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRI3CghtZXRhZGF0YRgEIAMoCzIlLmNhY2hlZmFicmljLnYxLkNvbnRleHQuTWV0YWRhdGFFbnRyeRIQCghyZXZpc2lvbhgFIAEoAxIXCg9jcmVhdGVfcmV2aXNpb24YBiABKAMSDwoHdmVyc2lvbhgHIAEoAxIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNAoOUmVzcG9uc2VIZWFkZXISEAoIc3RvcmVfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKAMi4gIKEVNldENvbnRleHRSZXF1ZXN0EgsKA2tleRgBIAEoCRIkCgVzY29wZRgCIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEiUKBXZhbHVlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEkEKCG1ldGFkYXRhGAQgAygLMi8uY2FjaGVmYWJyaWMudjEuU2V0Q29udGV4dFJlcXVlc3QuTWV0YWRhdGFFbnRyeRImCgN0dGwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoLaWZfcmV2aXNpb24YBiABKANIAIgBARIXCg9pZGVtcG90ZW5jeV9rZXkYByABKAkSFAoMcmV0dXJuX3ZhbHVlGAggASgIGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIOCgxfaWZfcmV2aXNpb24ibgoSU2V0Q29udGV4dFJlc3BvbnNlEigKB2NvbnRleHQYASABKAsyFy5jYWNoZWZhYnJpYy52MS5Db250ZXh0Ei4KBmhlYWRlchgCIAEoCzIeLmNhY2hlZmFicmljLnYxLlJlc3BvbnNlSGVhZGVyIkYKEUdldENvbnRleHRSZXF1ZXN0EgsKA2tleRgBIAEoCRIkCgVzY29wZRgCIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlIm4KEkdldENvbnRleHRSZXNwb25zZRIoCgdjb250ZXh0GAEgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBIuCgZoZWFkZXIYAiABKAsyHi5jYWNoZWZhYnJpYy52MS5SZXNwb25zZUhlYWRlciKMAQoURGVsZXRlQ29udGV4dFJlcXVlc3QSCwoDa2V5GAEgASgJEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSGAoLaWZfcmV2aXNpb24YAyABKANIAIgBARIXCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCDgoMX2lmX3JldmlzaW9uIpUBChVEZWxldGVDb250ZXh0UmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCBIpCghwcmV2aW91cxgCIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHQSEAoIcmV2aXNpb24YAyABKAMSLgoGaGVhZGVyGAQgASgLMh4uY2FjaGVmYWJyaWMudjEuUmVzcG9uc2VIZWFkZXIiaAoMUXVlcnlSZXF1ZXN0EiQKBXNjb3BlGAEgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDwoHcGF0dGVybhgCIAEoCRINCgVsaW1pdBgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJIpUBCg1RdWVyeVJlc3BvbnNlEikKCGNvbnRleHRzGAEgAygLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMSLgoGaGVhZGVyGAQgASgLMh4uY2FjaGVmYWJyaWMudjEuUmVzcG9uc2VIZWFkZXIigAEKDkJhdGNoT3BlcmF0aW9uEjAKA3NldBgBIAEoCzIhLmNhY2hlZmFicmljLnYxLlNldENvbnRleHRSZXF1ZXN0SAASNgoGZGVsZXRlGAIgASgLMiQuY2FjaGVmYWJyaWMudjEuRGVsZXRlQ29udGV4dFJlcXVlc3RIAEIECgJvcCJyCgxCYXRjaFJlcXVlc3QSMgoKb3BlcmF0aW9ucxgBIAMoCzIeLmNhY2hlZmFicmljLnYxLkJhdGNoT3BlcmF0aW9uEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCRIVCg1yZXR1cm5fdmFsdWVzGAMgASgIIngKC0JhdGNoUmVzdWx0EiYKA3NldBgBIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHRIABI3CgZkZWxldGUYAiABKAsyJS5jYWNoZWZhYnJpYy52MS5EZWxldGVDb250ZXh0UmVzcG9uc2VIAEIICgZyZXN1bHQilwEKDUJhdGNoUmVzcG9uc2USLAoHcmVzdWx0cxgBIAMoCzIbLmNhY2hlZmFicmljLnYxLkJhdGNoUmVzdWx0EhAKCHJldmlzaW9uGAIgASgDEi4KBmhlYWRlchgDIAEoCzIeLmNhY2hlZmFicmljLnYxLlJlc3BvbnNlSGVhZGVyEhYKDnZhbHVlc19vbWl0dGVkGAQgASgIIg4KDFN0YXRzUmVxdWVzdCJBCgpTY29wZUNvdW50EiQKBXNjb3BlGAEgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDQoFY291bnQYAiABKAMi9gEKDVN0YXRzUmVzcG9uc2USKgoGY291bnRzGAEgAygLMhouY2FjaGVmYWJyaWMudjEuU2NvcGVDb3VudBITCgt0b3RhbF9jb3VudBgCIAEoAxIaChJtZW1vcnlfdXNhZ2VfYnl0ZXMYAyABKAMSEAoIaGl0X3JhdGUYBCABKAESDAoEaGl0cxgFIAEoAxIOCgZtaXNzZXMYBiABKAMSFgoOYXZnX2xhdGVuY3lfbXMYByABKAESEAoIcmV2aXNpb24YCCABKAMSLgoGaGVhZGVyGAkgASgLMh4uY2FjaGVmYWJyaWMudjEuUmVzcG9uc2VIZWFkZXIicwoOQ2xlYW51cFJlcXVlc3QSKgoGYmVmb3JlGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVzY29wZRgCIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEg8KB3BhdHRlcm4YAyABKAkiZAoPQ2xlYW51cFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAMSEAoIcmV2aXNpb24YAiABKAMSLgoGaGVhZGVyGAMgASgLMh4uY2FjaGVmYWJyaWMudjEuUmVzcG9uc2VIZWFkZXIikAIKDFdhdGNoUmVxdWVzdBIkCgVzY29wZRgBIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEg0KA2tleRgCIAEoCUgAEhAKBnByZWZpeBgDIAEoCUgAEhEKB3BhdHRlcm4YBCABKAlIABImCgRrZXlzGAggASgLMhYuY2FjaGVmYWJyaWMudjEuS2V5U2V0SAASFgoOc3RhcnRfcmV2aXNpb24YBSABKAMSFAoMcHJldl9jb250ZXh0GAYgASgIEjQKEXByb2dyZXNzX2ludGVydmFsGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhAKCHN0b3JlX2lkGAkgASgJQggKBmZpbHRlciIWCgZLZXlTZXQSDAoEa2V5cxgBIAMoCSKnAgoKV2F0Y2hFdmVudBItCgR0eXBlGAEgASgOMh8uY2FjaGVmYWJyaWMudjEuV2F0Y2hFdmVudC5UeXBlEigKB2NvbnRleHQYAiABKAsyFy5jYWNoZWZhYnJpYy52MS5Db250ZXh0Ei0KDHByZXZfY29udGV4dBgDIAEoCzIXLmNhY2hlZmFicmljLnYxLkNvbnRleHQSEAoIcmV2aXNpb24YBCABKAMSCwoDa2V5GAUgASgJEiQKBXNjb3BlGAYgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUiTAoEVHlwZRIUChBUWVBFX1VOU1BFQ0lGSUVEEAASDAoIVFlQRV9QVVQQARIPCgtUWVBFX0RFTEVURRACEg8KC1RZUEVfRVhQSVJFEAMiqwEKDVdhdGNoUmVzcG9uc2USEAoIcmV2aXNpb24YASABKAMSEAoIc3RvcmVfaWQYBiABKAkSEQoHY3JlYXRlZBgCIAEoCEgAEisKBWV2ZW50GAMgASgLMhouY2FjaGVmYWJyaWMudjEuV2F0Y2hFdmVudEgAEhIKCHByb2dyZXNzGAQgASgISAASGgoQY29tcGFjdF9yZXZpc2lvbhgFIAEoA0gAQgYKBGtpbmQqaQoFU2NvcGUSFQoRU0NPUEVfVU5TUEVDSUZJRUQQABIQCgxTQ09QRV9HTE9CQUwQARITCg9TQ09QRV9FWEVDVVRJT04QAhISCg5TQ09QRV9GRUVEQkFDSxADEg4KClNDT1BFX1VTRVIQBDL+BAoOQ29udGV4dFNlcnZpY2USUwoKU2V0Q29udGV4dBIhLmNhY2hlZmFicmljLnYxLlNldENvbnRleHRSZXF1ZXN0GiIuY2FjaGVmYWJyaWMudjEuU2V0Q29udGV4dFJlc3BvbnNlElMKCkdldENvbnRleHQSIS5jYWNoZWZhYnJpYy52MS5HZXRDb250ZXh0UmVxdWVzdBoiLmNhY2hlZmFicmljLnYxLkdldENvbnRleHRSZXNwb25zZRJcCg1EZWxldGVDb250ZXh0EiQuY2FjaGVmYWJyaWMudjEuRGVsZXRlQ29udGV4dFJlcXVlc3QaJS5jYWNoZWZhYnJpYy52MS5EZWxldGVDb250ZXh0UmVzcG9uc2USRAoFUXVlcnkSHC5jYWNoZWZhYnJpYy52MS5RdWVyeVJlcXVlc3QaHS5jYWNoZWZhYnJpYy52MS5RdWVyeVJlc3BvbnNlEkQKBUJhdGNoEhwuY2FjaGVmYWJyaWMudjEuQmF0Y2hSZXF1ZXN0Gh0uY2FjaGVmYWJyaWMudjEuQmF0Y2hSZXNwb25zZRJECgVTdGF0cxIcLmNhY2hlZmFicmljLnYxLlN0YXRzUmVxdWVzdBodLmNhY2hlZmFicmljLnYxLlN0YXRzUmVzcG9uc2USSgoHQ2xlYW51cBIeLmNhY2hlZmFicmljLnYxLkNsZWFudXBSZXF1ZXN0Gh8uY2FjaGVmYWJyaWMudjEuQ2xlYW51cFJlc3BvbnNlEkYKBVdhdGNoEhwuY2FjaGVmYWJyaWMudjEuV2F0Y2hSZXF1ZXN0Gh0uY2FjaGVmYWJyaWMudjEuV2F0Y2hSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A stored context. Revisions are store-wide and strictly increasing: every write gets a new one.
@@ -89,6 +89,38 @@ export const ContextSchema: GenMessage<Context> = /*@__PURE__*/
   messageDesc(file_cachefabric_v1_context, 0);
 
 /**
+ * Which history a response's revisions belong to (etcd's response header plays this role). A store
+ * has an identity, a random id made when its history starts: a new memory store (a restarted
+ * server), a Redis that lost or was flushed of its data, another Redis key prefix. Revisions of
+ * different histories are not comparable: a client that holds revisions of one must re-read, not
+ * resume, when the store_id it meets is another.
+ *
+ * @generated from message cachefabric.v1.ResponseHeader
+ */
+export type ResponseHeader = Message<"cachefabric.v1.ResponseHeader"> & {
+  /**
+   * The identity of the store's current history.
+   *
+   * @generated from field: string store_id = 1;
+   */
+  storeId: string;
+
+  /**
+   * Store revision when the response was made (after the write, for writes).
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message cachefabric.v1.ResponseHeader.
+ * Use `create(ResponseHeaderSchema)` to create a new message.
+ */
+export const ResponseHeaderSchema: GenMessage<ResponseHeader> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_context, 1);
+
+/**
  * @generated from message cachefabric.v1.SetContextRequest
  */
 export type SetContextRequest = Message<"cachefabric.v1.SetContextRequest"> & {
@@ -125,6 +157,25 @@ export type SetContextRequest = Message<"cachefabric.v1.SetContextRequest"> & {
    * @generated from field: optional int64 if_revision = 6;
    */
   ifRevision?: bigint | undefined;
+
+  /**
+   * Optional, 1..128 characters of letters, digits and `_ - . : / + =` (a UUID, say). The store
+   * remembers the outcome under this key for its idempotency window, atomically with the write: a
+   * retry with the same key and the same request returns the first outcome instead of writing again
+   * (on any server of the same store); the same key with another request is INVALID_ARGUMENT.
+   * Must be empty inside a Batch (the batch has its own).
+   *
+   * @generated from field: string idempotency_key = 7;
+   */
+  idempotencyKey: string;
+
+  /**
+   * Echo value and metadata in the response's context (by default they are left out: the caller
+   * has them).
+   *
+   * @generated from field: bool return_value = 8;
+   */
+  returnValue: boolean;
 };
 
 /**
@@ -132,16 +183,23 @@ export type SetContextRequest = Message<"cachefabric.v1.SetContextRequest"> & {
  * Use `create(SetContextRequestSchema)` to create a new message.
  */
 export const SetContextRequestSchema: GenMessage<SetContextRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 1);
+  messageDesc(file_cachefabric_v1_context, 2);
 
 /**
  * @generated from message cachefabric.v1.SetContextResponse
  */
 export type SetContextResponse = Message<"cachefabric.v1.SetContextResponse"> & {
   /**
+   * The stored context: key, scope, revisions and times; value and metadata only with return_value.
+   *
    * @generated from field: cachefabric.v1.Context context = 1;
    */
   context?: Context | undefined;
+
+  /**
+   * @generated from field: cachefabric.v1.ResponseHeader header = 2;
+   */
+  header?: ResponseHeader | undefined;
 };
 
 /**
@@ -149,7 +207,7 @@ export type SetContextResponse = Message<"cachefabric.v1.SetContextResponse"> & 
  * Use `create(SetContextResponseSchema)` to create a new message.
  */
 export const SetContextResponseSchema: GenMessage<SetContextResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 2);
+  messageDesc(file_cachefabric_v1_context, 3);
 
 /**
  * @generated from message cachefabric.v1.GetContextRequest
@@ -171,7 +229,7 @@ export type GetContextRequest = Message<"cachefabric.v1.GetContextRequest"> & {
  * Use `create(GetContextRequestSchema)` to create a new message.
  */
 export const GetContextRequestSchema: GenMessage<GetContextRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 3);
+  messageDesc(file_cachefabric_v1_context, 4);
 
 /**
  * @generated from message cachefabric.v1.GetContextResponse
@@ -183,6 +241,11 @@ export type GetContextResponse = Message<"cachefabric.v1.GetContextResponse"> & 
    * @generated from field: cachefabric.v1.Context context = 1;
    */
   context?: Context | undefined;
+
+  /**
+   * @generated from field: cachefabric.v1.ResponseHeader header = 2;
+   */
+  header?: ResponseHeader | undefined;
 };
 
 /**
@@ -190,7 +253,7 @@ export type GetContextResponse = Message<"cachefabric.v1.GetContextResponse"> & 
  * Use `create(GetContextResponseSchema)` to create a new message.
  */
 export const GetContextResponseSchema: GenMessage<GetContextResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 4);
+  messageDesc(file_cachefabric_v1_context, 5);
 
 /**
  * @generated from message cachefabric.v1.DeleteContextRequest
@@ -212,6 +275,13 @@ export type DeleteContextRequest = Message<"cachefabric.v1.DeleteContextRequest"
    * @generated from field: optional int64 if_revision = 3;
    */
   ifRevision?: bigint | undefined;
+
+  /**
+   * As SetContextRequest.idempotency_key. A replayed delete carries no previous context.
+   *
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -219,7 +289,7 @@ export type DeleteContextRequest = Message<"cachefabric.v1.DeleteContextRequest"
  * Use `create(DeleteContextRequestSchema)` to create a new message.
  */
 export const DeleteContextRequestSchema: GenMessage<DeleteContextRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 5);
+  messageDesc(file_cachefabric_v1_context, 6);
 
 /**
  * @generated from message cachefabric.v1.DeleteContextResponse
@@ -231,7 +301,8 @@ export type DeleteContextResponse = Message<"cachefabric.v1.DeleteContextRespons
   deleted: boolean;
 
   /**
-   * The context as it was before the delete, when one existed.
+   * The context as it was before the delete, when one existed (not in a replayed outcome, and in a
+   * Batch only with return_values).
    *
    * @generated from field: cachefabric.v1.Context previous = 2;
    */
@@ -243,6 +314,11 @@ export type DeleteContextResponse = Message<"cachefabric.v1.DeleteContextRespons
    * @generated from field: int64 revision = 3;
    */
   revision: bigint;
+
+  /**
+   * @generated from field: cachefabric.v1.ResponseHeader header = 4;
+   */
+  header?: ResponseHeader | undefined;
 };
 
 /**
@@ -250,7 +326,7 @@ export type DeleteContextResponse = Message<"cachefabric.v1.DeleteContextRespons
  * Use `create(DeleteContextResponseSchema)` to create a new message.
  */
 export const DeleteContextResponseSchema: GenMessage<DeleteContextResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 6);
+  messageDesc(file_cachefabric_v1_context, 7);
 
 /**
  * @generated from message cachefabric.v1.QueryRequest
@@ -289,14 +365,16 @@ export type QueryRequest = Message<"cachefabric.v1.QueryRequest"> & {
  * Use `create(QueryRequestSchema)` to create a new message.
  */
 export const QueryRequestSchema: GenMessage<QueryRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 7);
+  messageDesc(file_cachefabric_v1_context, 8);
 
 /**
  * @generated from message cachefabric.v1.QueryResponse
  */
 export type QueryResponse = Message<"cachefabric.v1.QueryResponse"> & {
   /**
-   * Newest first (highest revision first).
+   * Newest first (highest revision first). A page also ends before `limit` when the next context
+   * would take it over the server's page size in bytes (a little under its message limit): keep
+   * paging until next_page_token is empty.
    *
    * @generated from field: repeated cachefabric.v1.Context contexts = 1;
    */
@@ -310,11 +388,17 @@ export type QueryResponse = Message<"cachefabric.v1.QueryResponse"> & {
   nextPageToken: string;
 
   /**
-   * Store revision when this page was read: watch from it to follow changes after the read.
+   * Store revision when this page was read: watch from it (with header.store_id) to follow changes
+   * after the read.
    *
    * @generated from field: int64 revision = 3;
    */
   revision: bigint;
+
+  /**
+   * @generated from field: cachefabric.v1.ResponseHeader header = 4;
+   */
+  header?: ResponseHeader | undefined;
 };
 
 /**
@@ -322,7 +406,7 @@ export type QueryResponse = Message<"cachefabric.v1.QueryResponse"> & {
  * Use `create(QueryResponseSchema)` to create a new message.
  */
 export const QueryResponseSchema: GenMessage<QueryResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 8);
+  messageDesc(file_cachefabric_v1_context, 9);
 
 /**
  * @generated from message cachefabric.v1.BatchOperation
@@ -351,7 +435,7 @@ export type BatchOperation = Message<"cachefabric.v1.BatchOperation"> & {
  * Use `create(BatchOperationSchema)` to create a new message.
  */
 export const BatchOperationSchema: GenMessage<BatchOperation> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 9);
+  messageDesc(file_cachefabric_v1_context, 10);
 
 /**
  * @generated from message cachefabric.v1.BatchRequest
@@ -363,6 +447,22 @@ export type BatchRequest = Message<"cachefabric.v1.BatchRequest"> & {
    * @generated from field: repeated cachefabric.v1.BatchOperation operations = 1;
    */
   operations: BatchOperation[];
+
+  /**
+   * As SetContextRequest.idempotency_key, for the whole batch.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+
+  /**
+   * Echo the values and metadata of set results and return the previous context of deletes. By
+   * default results carry revisions and times only, so that the response stays small whatever the
+   * batch wrote.
+   *
+   * @generated from field: bool return_values = 3;
+   */
+  returnValues: boolean;
 };
 
 /**
@@ -370,7 +470,7 @@ export type BatchRequest = Message<"cachefabric.v1.BatchRequest"> & {
  * Use `create(BatchRequestSchema)` to create a new message.
  */
 export const BatchRequestSchema: GenMessage<BatchRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 10);
+  messageDesc(file_cachefabric_v1_context, 11);
 
 /**
  * @generated from message cachefabric.v1.BatchResult
@@ -399,13 +499,16 @@ export type BatchResult = Message<"cachefabric.v1.BatchResult"> & {
  * Use `create(BatchResultSchema)` to create a new message.
  */
 export const BatchResultSchema: GenMessage<BatchResult> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 11);
+  messageDesc(file_cachefabric_v1_context, 12);
 
 /**
  * @generated from message cachefabric.v1.BatchResponse
  */
 export type BatchResponse = Message<"cachefabric.v1.BatchResponse"> & {
   /**
+   * One per operation, in order. A set result is the stored context (value and metadata only with
+   * return_values); a delete result has `previous` only with return_values.
+   *
    * @generated from field: repeated cachefabric.v1.BatchResult results = 1;
    */
   results: BatchResult[];
@@ -416,6 +519,19 @@ export type BatchResponse = Message<"cachefabric.v1.BatchResponse"> & {
    * @generated from field: int64 revision = 2;
    */
   revision: bigint;
+
+  /**
+   * @generated from field: cachefabric.v1.ResponseHeader header = 3;
+   */
+  header?: ResponseHeader | undefined;
+
+  /**
+   * return_values was asked but the values would have taken the response over the message limit:
+   * the batch was applied and the results carry revisions and times only.
+   *
+   * @generated from field: bool values_omitted = 4;
+   */
+  valuesOmitted: boolean;
 };
 
 /**
@@ -423,7 +539,7 @@ export type BatchResponse = Message<"cachefabric.v1.BatchResponse"> & {
  * Use `create(BatchResponseSchema)` to create a new message.
  */
 export const BatchResponseSchema: GenMessage<BatchResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 12);
+  messageDesc(file_cachefabric_v1_context, 13);
 
 /**
  * @generated from message cachefabric.v1.StatsRequest
@@ -436,7 +552,7 @@ export type StatsRequest = Message<"cachefabric.v1.StatsRequest"> & {
  * Use `create(StatsRequestSchema)` to create a new message.
  */
 export const StatsRequestSchema: GenMessage<StatsRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 13);
+  messageDesc(file_cachefabric_v1_context, 14);
 
 /**
  * @generated from message cachefabric.v1.ScopeCount
@@ -458,7 +574,7 @@ export type ScopeCount = Message<"cachefabric.v1.ScopeCount"> & {
  * Use `create(ScopeCountSchema)` to create a new message.
  */
 export const ScopeCountSchema: GenMessage<ScopeCount> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 14);
+  messageDesc(file_cachefabric_v1_context, 15);
 
 /**
  * @generated from message cachefabric.v1.StatsResponse
@@ -511,6 +627,11 @@ export type StatsResponse = Message<"cachefabric.v1.StatsResponse"> & {
    * @generated from field: int64 revision = 8;
    */
   revision: bigint;
+
+  /**
+   * @generated from field: cachefabric.v1.ResponseHeader header = 9;
+   */
+  header?: ResponseHeader | undefined;
 };
 
 /**
@@ -518,7 +639,7 @@ export type StatsResponse = Message<"cachefabric.v1.StatsResponse"> & {
  * Use `create(StatsResponseSchema)` to create a new message.
  */
 export const StatsResponseSchema: GenMessage<StatsResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 15);
+  messageDesc(file_cachefabric_v1_context, 16);
 
 /**
  * @generated from message cachefabric.v1.CleanupRequest
@@ -551,7 +672,7 @@ export type CleanupRequest = Message<"cachefabric.v1.CleanupRequest"> & {
  * Use `create(CleanupRequestSchema)` to create a new message.
  */
 export const CleanupRequestSchema: GenMessage<CleanupRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 16);
+  messageDesc(file_cachefabric_v1_context, 17);
 
 /**
  * @generated from message cachefabric.v1.CleanupResponse
@@ -566,6 +687,11 @@ export type CleanupResponse = Message<"cachefabric.v1.CleanupResponse"> & {
    * @generated from field: int64 revision = 2;
    */
   revision: bigint;
+
+  /**
+   * @generated from field: cachefabric.v1.ResponseHeader header = 3;
+   */
+  header?: ResponseHeader | undefined;
 };
 
 /**
@@ -573,7 +699,7 @@ export type CleanupResponse = Message<"cachefabric.v1.CleanupResponse"> & {
  * Use `create(CleanupResponseSchema)` to create a new message.
  */
 export const CleanupResponseSchema: GenMessage<CleanupResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 17);
+  messageDesc(file_cachefabric_v1_context, 18);
 
 /**
  * What a watch is interested in: one scope and at most one of an exact key, a set of exact keys, a key
@@ -628,7 +754,9 @@ export type WatchRequest = Message<"cachefabric.v1.WatchRequest"> & {
 
   /**
    * Resume: replay events with revision > start_revision first, then live events, with no gap and no
-   * duplicate. 0 means live only (events after the revision in the `created` message).
+   * duplicate. 0 means live only (events after the revision in the `created` message). Above the
+   * store's current revision: refused with OUT_OF_RANGE (the store is behind what the client saw:
+   * re-read, then watch live).
    *
    * @generated from field: int64 start_revision = 5;
    */
@@ -648,6 +776,16 @@ export type WatchRequest = Message<"cachefabric.v1.WatchRequest"> & {
    * @generated from field: google.protobuf.Duration progress_interval = 7;
    */
   progressInterval?: Duration | undefined;
+
+  /**
+   * The store_id start_revision belongs to (from WatchResponse.store_id or a ResponseHeader). When it
+   * is not the store's current identity, start_revision names a change of another history: the
+   * watch is answered like a compacted one (`created`, then `compact_revision`, then the end), so the
+   * client re-reads instead of resuming. Empty: not checked.
+   *
+   * @generated from field: string store_id = 9;
+   */
+  storeId: string;
 };
 
 /**
@@ -655,7 +793,7 @@ export type WatchRequest = Message<"cachefabric.v1.WatchRequest"> & {
  * Use `create(WatchRequestSchema)` to create a new message.
  */
 export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 18);
+  messageDesc(file_cachefabric_v1_context, 19);
 
 /**
  * A set of exact keys.
@@ -676,7 +814,7 @@ export type KeySet = Message<"cachefabric.v1.KeySet"> & {
  * Use `create(KeySetSchema)` to create a new message.
  */
 export const KeySetSchema: GenMessage<KeySet> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 19);
+  messageDesc(file_cachefabric_v1_context, 20);
 
 /**
  * @generated from message cachefabric.v1.WatchEvent
@@ -726,7 +864,7 @@ export type WatchEvent = Message<"cachefabric.v1.WatchEvent"> & {
  * Use `create(WatchEventSchema)` to create a new message.
  */
 export const WatchEventSchema: GenMessage<WatchEvent> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 20);
+  messageDesc(file_cachefabric_v1_context, 21);
 
 /**
  * @generated from enum cachefabric.v1.WatchEvent.Type
@@ -757,7 +895,7 @@ export enum WatchEvent_Type {
  * Describes the enum cachefabric.v1.WatchEvent.Type.
  */
 export const WatchEvent_TypeSchema: GenEnum<WatchEvent_Type> = /*@__PURE__*/
-  enumDesc(file_cachefabric_v1_context, 20, 0);
+  enumDesc(file_cachefabric_v1_context, 21, 0);
 
 /**
  * One message of a watch stream. `revision` is the stream's resume point: the watcher has been sent
@@ -775,6 +913,15 @@ export type WatchResponse = Message<"cachefabric.v1.WatchResponse"> & {
    * @generated from field: int64 revision = 1;
    */
   revision: bigint;
+
+  /**
+   * The identity of the history `revision` belongs to (see ResponseHeader). It only changes between
+   * streams: when a store's history is replaced under a running server, every watch of it gets a
+   * `compact_revision` message and ends.
+   *
+   * @generated from field: string store_id = 6;
+   */
+  storeId: string;
 
   /**
    * @generated from oneof cachefabric.v1.WatchResponse.kind
@@ -807,8 +954,10 @@ export type WatchResponse = Message<"cachefabric.v1.WatchResponse"> & {
   } | {
     /**
      * start_revision is older than the retained history: this is the lowest start_revision still
-     * served. `revision` is the current store revision. Re-read the matching contexts, then watch
-     * from a revision no newer than the read (e.g. `revision`). The stream ends after this message.
+     * served. Also sent when start_revision belongs to another store_id, or the store's history was
+     * replaced while watching: it is then the current revision of the store's history (store_id).
+     * `revision` is the current store revision. Re-read the matching contexts, then watch from a
+     * revision no newer than the read (e.g. `revision`). The stream ends after this message.
      *
      * @generated from field: int64 compact_revision = 5;
      */
@@ -822,7 +971,7 @@ export type WatchResponse = Message<"cachefabric.v1.WatchResponse"> & {
  * Use `create(WatchResponseSchema)` to create a new message.
  */
 export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_context, 21);
+  messageDesc(file_cachefabric_v1_context, 22);
 
 /**
  * Scope partitions contexts by purpose and lifetime. A key is unique within its scope.
