@@ -8,10 +8,9 @@ import type { SearchOptions } from "../../server/search/search-ops.js";
 import type { Embedder, VectorIndex } from "../../server/search/types.js";
 import { createMemoryStore } from "../../server/store/memory.js";
 import type { Store } from "../../server/store/types.js";
-import { startTestServer, type TestServer } from "../support/harness.js";
+import { eventually, startTestServer, type TestServer } from "../support/harness.js";
 import { startQdrantStandIn, type QdrantStandIn } from "../support/qdrant-standin.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The same store, whose close() leaves the data in place: a restart finds what was written. */
 function outliving(store: Store): Store {
@@ -167,7 +166,8 @@ describe.each(INDEXES)("search over gRPC with the %s", (_name, makeIndex) => {
     await start();
     await fabric.setContext({ key: "doc:a", value: "How do I reset my password?" });
     await fabric.setContext({ key: "doc:b", value: "The weather is sunny today" });
-    await fabric.setContext({ key: "doc:c", value: "Forgot my login credentials, need a new password", ttl: 0.4 });
+    // No TTL yet: on a loaded machine the first searches may take longer than any short TTL.
+    await fabric.setContext({ key: "doc:c", value: "Forgot my login credentials, need a new password" });
     await fabric.setContext({ key: "doc:d", value: "Recover access to my account after losing the password" });
     const keys = async () => (await fabric.search({ query: "password reset", waitForIndex: true, minSimilarity: 0.3 })).map((r) => r.key).sort();
     expect(await keys()).toEqual(["doc:a", "doc:c", "doc:d"]);
@@ -178,8 +178,9 @@ describe.each(INDEXES)("search over gRPC with the %s", (_name, makeIndex) => {
     // delete
     await fabric.deleteContext({ key: "doc:d" });
     expect(await keys()).toEqual(["doc:c"]);
-    // TTL expiry
-    await sleep(500);
+    // TTL expiry: rewritten with a short TTL, then searched once the store has expired it.
+    await fabric.setContext({ key: "doc:c", value: "Forgot my login credentials, need a new password", ttl: 0.2 });
+    await eventually(async () => (await fabric.getContext({ key: "doc:c" })) === null, "doc:c to expire");
     expect(await keys()).toEqual([]);
     // cleanup
     await fabric.setContext({ key: "doc:e", value: "password reset instructions" });

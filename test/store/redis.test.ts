@@ -174,6 +174,19 @@ describe("redis store specifics", () => {
     expect(await store.revision()).toBe(10_000);
   });
 
+  test("a batch's time budget grows with it: 10,000 operations apply even when they outlast the command timeout", async () => {
+    // 50 ms is far below what 10,000 operations take (0.3 s and more); the write may take 50 ms + 0.5 ms each.
+    const tight = await openStore(lastPrefix, { settings: { redisCommandTimeoutMs: 50 } });
+    try {
+      const ops = Array.from({ length: 10_000 }, (_, i) => set(`timed:${i}`, { i, pad: "p".repeat(64) }));
+      const out = await tight.write(ops);
+      expect(out.revision).toBe(10_000);
+      expect((await store.counts()).GLOBAL).toBe(10_000);
+    } finally {
+      await tight.close();
+    }
+  });
+
   test("cleanup walks past non-matching contexts over many batches", async () => {
     const ops = Array.from({ length: 2500 }, (_, i) => set(`${i % 2 ? "keep" : "drop"}:${i}`, i));
     await store.write(ops);
