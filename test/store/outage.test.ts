@@ -119,8 +119,8 @@ async function untilCallsSucceed(client: FabricClient, timeoutMs: number): Promi
   }
 }
 
-/** Calls that started after `from` and ended before `to` (wholly inside the outage). */
-const inside = (from: number, to: number) => (o: Outcome) => o.start >= from && o.end < to;
+/** Calls that started at or after `from` and ended by `to` (wholly inside the outage). */
+const inside = (from: number, to: number) => (o: Outcome) => o.start >= from && o.end <= to;
 
 function expectBounded(outcomes: Outcome[], during: (o: Outcome) => boolean): Outcome[] {
   const calls = outcomes.filter(during);

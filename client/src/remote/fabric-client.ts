@@ -148,8 +148,8 @@ export class FabricClient implements Fabric {
       hits: Number(res.hits),
       misses: Number(res.misses),
       avgLatencyMs: res.avgLatencyMs,
-      revision: Number(res.revision),
       storeId: header.storeId,
+      revision: Number(res.revision),
     };
   }
 
