@@ -143,6 +143,23 @@ test("Redis restored from an older snapshot (same id, lower revision): the histo
   expect(heard.sinceReset()).toEqual([6]);
 });
 
+test("at maxmemory, reads, the header and a new server's start still work (only writes are refused)", async () => {
+  const a = await openStore("m:");
+  await a.write([set("k", 1)]);
+  const header = await a.header();
+  await raw.config("SET", "maxmemory-policy", "noeviction");
+  await raw.config("SET", "maxmemory", "1");
+  try {
+    await expect(a.write([set("k", 2)])).rejects.toMatchObject({ code: "RESOURCE_EXHAUSTED" });
+    expect(await a.header()).toEqual(header);
+    expect(await a.read("GLOBAL", "k")).toMatchObject({ storeId: header.storeId, context: { value: 1 } });
+    const b = await openStore("m:");
+    expect(await b.header()).toEqual(header);
+  } finally {
+    await raw.config("SET", "maxmemory", "0");
+  }
+});
+
 test("another key prefix is another identity", async () => {
   const a = await openStore("p1:");
   const b = await openStore("p2:");

@@ -135,8 +135,8 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       throw new FabricError("FAILED_PRECONDITION", `the Redis store needs Redis 7.0 or later (found ${version[1]}.${version[2]})`);
     }
     const keys = keyLayout(settings.redisKeyPrefix);
-    const [storeId, revision] = await redisCall(() => client.cfIdentity(1, keys.meta, randomUUID()));
-    return new RedisStoreImpl(client, readerClient, keys, settings, options, { storeId, revision: Number(revision) }, quietLog, () => (closed = true));
+    const start = await readIdentity(client, keys.meta, randomUUID);
+    return new RedisStoreImpl(client, readerClient, keys, settings, options, start, quietLog, () => (closed = true));
   } catch (e) {
     client.disconnect();
     readerClient.disconnect();
@@ -337,9 +337,7 @@ class RedisStoreImpl implements RedisStore {
 
   async header(): Promise<StoreHeader> {
     this.open();
-    const [id, revision] = await redisCall(() => this.client.cfHeader(1, this.keys.meta));
-    if (id === null) return this.identity();
-    return { storeId: id, revision: Number(revision) };
+    return this.identity();
   }
 
   async changesSince(afterRevision: number, limit: number): Promise<ChangesOutcome> {
@@ -401,10 +399,9 @@ class RedisStoreImpl implements RedisStore {
     };
   }
 
-  /** The store's identity and revision, creating the identity if Redis has none (IDENTITY_SCRIPT). */
-  private async identity(): Promise<StoreHeader> {
-    const [storeId, revision] = await redisCall(() => this.client.cfIdentity(1, this.keys.meta, this.takeCandidate()));
-    return { storeId, revision: Number(revision) };
+  /** The store's identity and revision, creating the identity if Redis has none (see readIdentity). */
+  private identity(): Promise<StoreHeader> {
+    return readIdentity(this.client, this.keys.meta, () => this.takeCandidate());
   }
 
   /** A read found no identity (Redis was flushed and nothing has written since): create it. */
@@ -513,6 +510,18 @@ class RedisStoreImpl implements RedisStore {
       }
     }
   }
+}
+
+/**
+ * The store's identity and revision: read with the read-only HEADER_SCRIPT, and only when Redis has
+ * none, created with IDENTITY_SCRIPT. A script that may write is refused whole while Redis is at
+ * maxmemory, so reading first keeps start-up, health and the change reader working then.
+ */
+async function readIdentity(client: Client, meta: string, candidate: () => string): Promise<StoreHeader> {
+  const [id, revision] = await redisCall(() => client.cfHeader(1, meta));
+  if (id !== null) return { storeId: id, revision: Number(revision) };
+  const [storeId, created] = await redisCall(() => client.cfIdentity(1, meta, candidate()));
+  return { storeId, revision: Number(created) };
 }
 
 /** The same message as the memory store, so callers see one behaviour whatever the store. */
