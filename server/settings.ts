@@ -36,7 +36,7 @@ export const SERVER_SETTINGS = {
     env: "FABRIC_IDEMPOTENCY_WINDOW_SECONDS",
     flag: "idempotency-window-seconds",
     description:
-      "How long the outcome of a write sent with an idempotency key is remembered (a retry within it returns that outcome instead of writing again). Each such write keeps a small record (~100 bytes, plus ~60 per batch operation) in the store for this long.",
+      "How long the outcome of a write sent with an idempotency key is remembered (a retry within it returns that outcome instead of writing again). Each such write keeps a small record in the store for this long (in Redis about 220 bytes for one write, 65 more per batch operation).",
     default: 300,
     parse: parsers.int(1, 7 * 24 * 3600),
   },
