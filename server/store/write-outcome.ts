@@ -32,7 +32,10 @@ export interface CompactOutcome {
 }
 
 /** A context from its header and the value and metadata the write carried. */
-export function contextFromHeader(op: { scope: Context["scope"]; key: string; value: Context["value"]; metadata: Context["metadata"] }, h: ContextHeader): Context {
+export function contextFromHeader(
+  op: { scope: Context["scope"]; key: string; value: Context["value"]; metadata: Context["metadata"] },
+  h: ContextHeader,
+): Context {
   return {
     key: op.key,
     scope: op.scope,

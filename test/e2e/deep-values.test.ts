@@ -123,11 +123,15 @@ describe(`the deepest value (${DEPTH} levels) through every read path`, () => {
       }
     })();
     await ready;
-    // Batch: a set (the echoed context) and a delete (the previous context, the deepest response path).
-    const batch = await client.batch([
-      { op: "set", key, value },
-      { op: "delete", key },
-    ]);
+    // Batch: a set (the echoed context) and a delete (the previous context, the deepest response path;
+    // values are in a batch answer only when asked for).
+    const batch = await client.batch(
+      [
+        { op: "set", key, value },
+        { op: "delete", key },
+      ],
+      { returnValues: true },
+    );
     await watching;
     abort.abort();
     expect(batch.results.map((r) => (r.op === "set" ? r.context.value : r.previous?.value))).toEqual([value, value]);
@@ -211,7 +215,7 @@ describe(`Python decodes the same response bytes (stubs from proto/ by protoc)`,
 
     const value = DEEPEST;
     const key = "deep:python";
-    const set = await rawResponses(raw, ContextService.method.setContext, { key, value: valueToPb(value) });
+    const set = await rawResponses(raw, ContextService.method.setContext, { key, value: valueToPb(value), returnValue: true });
     const get = await rawResponses(raw, ContextService.method.getContext, { key });
     const query = await rawResponses(raw, ContextService.method.query, { pattern: key });
     // Watch with prev_context: created, then the event of the batch below (both contexts deep).
@@ -224,6 +228,7 @@ describe(`Python decodes the same response bytes (stubs from proto/ by protoc)`,
     await created;
     const batch = await rawResponses(raw, ContextService.method.batch, {
       operations: [{ op: { case: "set", value: { key, value: valueToPb(value) } } }, { op: { case: "delete", value: { key } } }],
+      returnValues: true,
     });
     const watched = await watch;
     await client.setContext({ key, value, metadata: { probe: "python" } });

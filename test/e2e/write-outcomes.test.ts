@@ -28,7 +28,11 @@ describe("answers that stay small", () => {
   });
 
   test("SetContext answers revisions and times, not the value; the client still resolves the whole context", async () => {
-    const raw = await t.client.transport.unary(M.setContext, { key: "k", value: { kind: { case: "stringValue", value: "v".repeat(1000) } }, metadata: { m: "1" } });
+    const raw = await t.client.transport.unary(M.setContext, {
+      key: "k",
+      value: { kind: { case: "stringValue", value: "v".repeat(1000) } },
+      metadata: { m: "1" },
+    });
     expect(raw.context).toMatchObject({ key: "k", revision: 1n, version: 1n });
     expect(raw.context!.value).toBeUndefined();
     expect(raw.context!.metadata).toEqual({});
@@ -50,7 +54,10 @@ describe("answers that stay small", () => {
     expect(out.results[24]).toMatchObject({ op: "set", context: { key: "big:24", value: { i: 24, big }, revision: 25 } });
     expect(await t.client.countContexts()).toBe(25);
     // Deletes answer without the values they removed, unless asked.
-    const del = await client.batch([{ op: "delete", key: "big:0" }, { op: "delete", key: "big:1" }]);
+    const del = await client.batch([
+      { op: "delete", key: "big:0" },
+      { op: "delete", key: "big:1" },
+    ]);
     expect(del.results).toEqual([
       { op: "delete", deleted: true, revision: 26 },
       { op: "delete", deleted: true, revision: 27 },
@@ -65,7 +72,10 @@ describe("answers that stay small", () => {
     t = await startTestServer(createMemoryStore(), { maxMessageBytes: 256 * 1024 }, { maxMessageBytes: 256 * 1024 });
     const big = "y".repeat(60 * 1024);
     for (let i = 0; i < 5; i++) await t.client.setContext({ key: `v:${i}`, value: big });
-    const out = await t.client.batch([0, 1, 2, 3, 4].map((i) => ({ op: "delete" as const, key: `v:${i}` })), { returnValues: true });
+    const out = await t.client.batch(
+      [0, 1, 2, 3, 4].map((i) => ({ op: "delete" as const, key: `v:${i}` })),
+      { returnValues: true },
+    );
     expect(out.valuesOmitted).toBe(true);
     expect(out.results.every((r) => r.op === "delete" && r.deleted && r.previous === undefined)).toBe(true);
     expect(await t.client.countContexts()).toBe(0);
@@ -275,7 +285,10 @@ describe("idempotency keys", () => {
     const inner = await a.client.transport
       .unary(M.batch, { operations: [{ op: { case: "set", value: { key: "k", value: { kind: { case: "nullValue", value: 0 } }, idempotencyKey: "x" } } }] })
       .catch((e) => e);
-    expect(inner).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringMatching(/^operations\[0\]\.idempotency_key: must be empty inside a batch/) });
+    expect(inner).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/^operations\[0\]\.idempotency_key: must be empty inside a batch/),
+    });
     expect(await a.client.getContext({ key: "k" })).toBeNull();
   });
 });

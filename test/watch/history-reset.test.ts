@@ -121,7 +121,11 @@ describe("resuming from another history or from the future", () => {
     const w = countedWatch(t.client, { prefix: "k", startRevision: 1000 });
     await w.until((c) => resets(c.messages).length === 1, "reset");
     expect(resets(w.messages)[0]).toMatchObject({ revision: 5, storeId: (await t.client.stats()).storeId });
-    expect(resets(w.messages)[0].contexts.map((c) => c.key).sort()).toEqual(["k1", "k2", "k3", "k4", "k5"]);
+    expect(
+      resets(w.messages)[0]
+        .contexts.map((c) => c.key)
+        .sort(),
+    ).toEqual(["k1", "k2", "k3", "k4", "k5"]);
     expect(w.retries).toEqual(["OUT_OF_RANGE"]);
     await t.client.setContext({ key: "k6", value: 6 });
     await w.reach(6);
@@ -195,10 +199,13 @@ describe("Redis replaced under a running fabric", () => {
 
   test.each([
     ["FLUSHALL", async () => void (await raw.flushall())],
-    ["a restart without persistence", async () => {
-      await redis.kill("SIGKILL");
-      await redis.start();
-    }],
+    [
+      "a restart without persistence",
+      async () => {
+        await redis.kill("SIGKILL");
+        await redis.start();
+      },
+    ],
   ])("%s: every watcher hears a reset or compacted, the cache serves the new history, writes carry on", async (_, replace) => {
     const a = await serve();
     const b = await serve();
@@ -210,20 +217,27 @@ describe("Redis replaced under a running fabric", () => {
 
     await replace();
     // Writes carry on in the new history (through either server), once Redis answers again.
-    await eventually(async () => {
-      try {
-        await b.client.setContext({ key: "router:main:system_message", value: "new 1" });
-        return true;
-      } catch (e) {
-        if (FabricError.is(e, "UNAVAILABLE")) return false;
-        throw e;
-      }
-    }, "a write to succeed", 15_000);
+    await eventually(
+      async () => {
+        try {
+          await b.client.setContext({ key: "router:main:system_message", value: "new 1" });
+          return true;
+        } catch (e) {
+          if (FabricError.is(e, "UNAVAILABLE")) return false;
+          throw e;
+        }
+      },
+      "a write to succeed",
+      15_000,
+    );
     const { storeId: newId, revision } = await a.client.stats();
     expect(newId).not.toBe(oldId);
     expect(revision).toBeLessThan(8);
 
-    for (const [name, side] of [["A", onA], ["B", onB]] as const) {
+    for (const [name, side] of [
+      ["A", onA],
+      ["B", onB],
+    ] as const) {
       await eventually(() => side.cache.get("router:main:system_message") === "new 1", `the cache on ${name} to serve the new value`, 15_000);
       expect(side.cache).toMatchObject({ storeId: newId, stale: false });
       await side.resumable.until((c) => resets(c.messages).some((m) => m.storeId === newId), `a reset on ${name}`, 15_000);
