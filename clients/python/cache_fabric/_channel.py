@@ -102,6 +102,8 @@ def channel_config(
     if credentials is None and tls:
         credentials = (tls if isinstance(tls, TlsConfig) else TlsConfig()).credentials()
     token = token if token is not None else os.environ.get("FABRIC_TOKEN") or None
+    if token is not None and not (isinstance(token, str) and token.isascii() and token.isprintable() and " " not in token):
+        raise FabricError.invalid("token", "must be printable ASCII without spaces (it travels as an HTTP header)")
     config = ChannelConfig(
         address=address or os.environ.get("FABRIC_ADDRESS") or DEFAULT_ADDRESS,
         credentials=credentials,

@@ -82,8 +82,8 @@ class FabricClient(FabricMethods):
             res = method(call.request, timeout=self._config.deadline(timeout), metadata=self._config.metadata)
         except grpc.RpcError as e:
             raise FabricError.from_exception(e) from e
-        except ValueError as e:  # grpc refuses calls on a channel closed meanwhile
-            raise closed_error() from e
+        except ValueError as e:
+            raise self._refused(e) from e
         return call.convert(res)
 
     def _open_stream(self, service: str, method: str, request: Any, timeout: Optional[float]) -> Any:
@@ -92,7 +92,11 @@ class FabricClient(FabricMethods):
         try:
             return self._streams.add(stub_method(request, timeout=timeout, metadata=self._config.metadata))
         except ValueError as e:
-            raise closed_error() from e
+            raise self._refused(e) from e
+
+    def _refused(self, error: ValueError) -> FabricError:
+        """grpc raises ValueError for a call it will not start: on a channel closed meanwhile, or a bug."""
+        return closed_error() if self._closed else FabricError("INTERNAL", f"the call could not be started: {error}")
 
     def _stream(self, call: "calls.Stream[T]", timeout: Optional[float]) -> Iterator[T]:
         # Streams carry no deadline unless the call gives one.

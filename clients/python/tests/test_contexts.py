@@ -210,6 +210,13 @@ class InputTest(unittest.TestCase):
         self.assertInvalid("limit", lambda: f.query(limit=5000))
         self.assertInvalid("value", lambda: f.set_context("k", {"a": "x" * (2 * 1024 * 1024)}))
 
+    def test_a_request_over_the_message_limit_is_resource_exhausted(self) -> None:
+        before = self.fabric.stats().revision
+        with self.assertRaises(FabricError) as e:
+            self.fabric.batch([SetOperation(key=f"big:{i}", value="x" * 1000) for i in range(20_000)])
+        self.assertEqual(e.exception.code, "RESOURCE_EXHAUSTED")
+        self.assertEqual(self.fabric.stats().revision, before)
+
     def test_error_codes_are_the_typescript_clients(self) -> None:
         source = (ROOT / "client/src/api/errors.ts").read_text()
         block = re.search(r"ERROR_CODES = \[(.*?)\] as const", source, re.S).group(1)
@@ -288,6 +295,13 @@ class AuthTest(unittest.TestCase):
             with self.assertRaises(FabricError) as e:
                 reader.set_context("k", "w")
             self.assertEqual(e.exception.code, "PERMISSION_DENIED")
+
+    def test_a_token_that_cannot_be_a_header_is_refused_at_once(self) -> None:
+        for token in ("two\nlines", "héllo", "with space"):
+            with self.assertRaises(FabricError) as e:
+                FabricClient(self.server.address, token=token)
+            self.assertEqual(e.exception.code, "INVALID_ARGUMENT")
+            self.assertTrue(e.exception.message.startswith("token:"))
 
     def test_address_and_token_from_the_environment(self) -> None:
         import os
