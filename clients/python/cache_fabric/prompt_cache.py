@@ -80,7 +80,11 @@ class PromptCache:
         self._task: Optional[asyncio.Task] = None
         self._thread: Optional[threading.Thread] = None
         if hasattr(self._watch, "__anext__"):
-            self._task = asyncio.get_running_loop().create_task(self._pump_async())
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                raise RuntimeError("a PromptCache over an AsyncFabricClient is made inside a running event loop") from None
+            self._task = loop.create_task(self._pump_async())
         else:
             self._thread = threading.Thread(target=self._pump, name="cache-fabric-prompt-cache", daemon=True)
             self._thread.start()
