@@ -225,6 +225,6 @@ def run_python(code: str, env: Dict[str, str], python: str = sys.executable, cwd
 
 
 def readme_python_blocks() -> List[str]:
-    """Every ```python block of README.md, as written."""
+    """Every ```python (or ```py) block of README.md, as written."""
     text = (ROOT / "README.md").read_text()
-    return [m.group(1) for m in re.finditer(r"^```python\n(.*?)^```$", text, re.S | re.M)]
+    return [m.group(1) for m in re.finditer(r"^```(?:python|py)[ \t]*\n(.*?)^```$", text, re.S | re.M)]
