@@ -33,11 +33,15 @@ function generate(out) {
   const protoc = which("protoc");
   const plugin = which("grpc_python_plugin");
   const protoDir = path.join(root, "proto");
-  const protos = fs.readdirSync(path.join(protoDir, "cachefabric/v1")).filter((f) => f.endsWith(".proto")).sort()
+  const protos = fs
+    .readdirSync(path.join(protoDir, "cachefabric/v1"))
+    .filter((f) => f.endsWith(".proto"))
+    .sort()
     .map((f) => `cachefabric/v1/${f}`);
   fs.mkdirSync(out, { recursive: true });
-  execFileSync(protoc, ["-I", protoDir, `--python_out=${out}`, `--pyi_out=${out}`, `--grpc_out=${out}`,
-    `--plugin=protoc-gen-grpc=${plugin}`, ...protos], { stdio: "inherit" });
+  execFileSync(protoc, ["-I", protoDir, `--python_out=${out}`, `--pyi_out=${out}`, `--grpc_out=${out}`, `--plugin=protoc-gen-grpc=${plugin}`, ...protos], {
+    stdio: "inherit",
+  });
   const v1 = path.join(out, "cachefabric/v1");
   for (const f of fs.readdirSync(v1)) {
     const file = path.join(v1, f);
@@ -48,9 +52,7 @@ function generate(out) {
 
 /** Makes the generated imports and module names point inside the package. */
 function rewrite(text, file) {
-  const out = text
-    .replace(/^from cachefabric\.v1 import /gm, `from ${PY_PACKAGE} import `)
-    .replace(/'cachefabric\.v1\.(\w+_pb2)'/g, `'${PY_PACKAGE}.$1'`);
+  const out = text.replace(/^from cachefabric\.v1 import /gm, `from ${PY_PACKAGE} import `).replace(/'cachefabric\.v1\.(\w+_pb2)'/g, `'${PY_PACKAGE}.$1'`);
   const stray = /^(from|import) cachefabric\b.*$/m.exec(out);
   if (stray) throw new Error(`${file}: an import the rewrite does not know: ${stray[0]}`);
   return out;
@@ -58,8 +60,11 @@ function rewrite(text, file) {
 
 function list(dir) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true }).map(String)
-    .filter((f) => !f.includes("__pycache__") && fs.statSync(path.join(dir, f)).isFile()).sort();
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => !f.includes("__pycache__") && fs.statSync(path.join(dir, f)).isFile())
+    .sort();
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cf-pystubs-"));
