@@ -228,3 +228,69 @@ def readme_python_blocks() -> List[str]:
     """Every ```python (or ```py) block of README.md, as written."""
     text = (ROOT / "README.md").read_text()
     return [m.group(1) for m in re.finditer(r"^```(?:python|py)[ \t]*\n(.*?)^```$", text, re.S | re.M)]
+
+
+class LosingProxy:
+    """A loopback TCP relay in front of a fabric server that loses the first answer: on its first
+    connection it forwards the client's bytes (so the server applies the call) but drops the
+    connection when the server starts its first response (an HTTP/2 HEADERS frame on a stream), as a
+    network that fails after the write. Later connections are relayed whole. Frames are only read,
+    never changed: the server and client are real, only the wire misbehaves."""
+
+    def __init__(self, upstream: str) -> None:
+        host, port = upstream.rsplit(":", 1)
+        self.upstream = (host, int(port))
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections = 0
+        self.dropped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            server = socket.create_connection(self.upstream)
+            lose = self.connections == 1
+            threading.Thread(target=self._pipe, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, lose), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, lose_first_response: bool) -> None:
+        buffer = b""
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if lose_first_response:
+                    buffer += data
+                    # Forward whole frames until a HEADERS frame (type 1) on a stream (id > 0).
+                    while len(buffer) >= 9:
+                        length = int.from_bytes(buffer[:3], "big")
+                        kind, stream = buffer[3], int.from_bytes(buffer[5:9], "big") & 0x7FFFFFFF
+                        if kind == 1 and stream > 0:
+                            self.dropped.set()
+                            raise ConnectionAbortedError
+                        if len(buffer) < 9 + length:
+                            break
+                        sink.sendall(buffer[: 9 + length])
+                        buffer = buffer[9 + length :]
+                else:
+                    sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def close(self) -> None:
+        self.listener.close()
