@@ -255,17 +255,22 @@ class FabricMethods:
         error: Optional[str] = None,
         prompt_key: Optional[str] = None,
         prompt_revision: Optional[int] = None,
+        prompt_version: Optional[int] = None,
+        prompt_label: Optional[str] = None,
         metadata: Optional[Dict[str, str]] = None,
         ttl: Any = None,
         timeout: Optional[float] = None,
     ) -> Execution:
         """Records an agent execution (``execution:{id}`` in EXECUTION) and returns it as stored: the id
-        generated when absent, times, latency and status (ERROR when ``error`` is set) filled in."""
+        generated when absent, times, latency and status (ERROR when ``error`` is set) filled in.
+        ``prompt_revision``: the prompt context's revision it ran with; or, for a registry prompt,
+        ``prompt_version`` and the ``prompt_label`` it was resolved through."""
         return self._unary(
             calls.record_execution(
                 id=id, started_at=started_at, finished_at=finished_at, input=input, output=output,
                 latency_ms=latency_ms, status=status, error=error, prompt_key=prompt_key,
-                prompt_revision=prompt_revision, metadata=metadata, ttl=ttl,
+                prompt_revision=prompt_revision, prompt_version=prompt_version, prompt_label=prompt_label,
+                metadata=metadata, ttl=ttl,
             ),
             timeout,
         )
@@ -335,16 +340,30 @@ class FabricMethods:
         )
 
     def execution_stats(
-        self, *, prompt_key: Optional[str] = None, since: Any = None, until: Any = None, timeout: Optional[float] = None
+        self,
+        *,
+        prompt_key: Optional[str] = None,
+        prompt_label: Optional[str] = None,
+        since: Any = None,
+        until: Any = None,
+        timeout: Optional[float] = None,
     ) -> ExecutionStats:
-        """Count, error rate, latency avg/p50/p95/p99/max, in total and per prompt revision."""
-        return self._unary(calls.execution_stats(prompt_key=prompt_key, since=since, until=until), timeout)
+        """Count, error rate, latency avg/p50/p95/p99/max, in total and per prompt revision (or
+        registry version); ``prompt_label``: only executions recorded with that label."""
+        return self._unary(calls.execution_stats(prompt_key=prompt_key, prompt_label=prompt_label, since=since, until=until), timeout)
 
     def feedback_summary(
-        self, *, prompt_key: Optional[str] = None, since: Any = None, until: Any = None, timeout: Optional[float] = None
+        self,
+        *,
+        prompt_key: Optional[str] = None,
+        prompt_label: Optional[str] = None,
+        since: Any = None,
+        until: Any = None,
+        timeout: Optional[float] = None,
     ) -> FeedbackSummary:
-        """Rating distribution and mean, automated score means, in total and per prompt revision."""
-        return self._unary(calls.feedback_summary(prompt_key=prompt_key, since=since, until=until), timeout)
+        """Rating distribution and mean, automated score means, in total and per prompt revision (or
+        registry version)."""
+        return self._unary(calls.feedback_summary(prompt_key=prompt_key, prompt_label=prompt_label, since=since, until=until), timeout)
 
     def export_training_data(
         self,

@@ -65,7 +65,7 @@ def _json(value: Any, field: str):
 
 def record_execution_request(
     *, id, started_at, finished_at, input, output, latency_ms, status, error, prompt_key, prompt_revision,
-    metadata, ttl,
+    prompt_version, prompt_label, metadata, ttl,
 ) -> pb.RecordExecutionRequest:
     execution = pb.Execution(
         **_present(
@@ -79,6 +79,8 @@ def record_execution_request(
             error=text(error, "execution.error"),
             prompt_key=text(prompt_key, "execution.prompt_key"),
             prompt_revision=integer(prompt_revision, "execution.prompt_revision"),
+            prompt_version=integer(prompt_version, "execution.prompt_version"),
+            prompt_label=text(prompt_label, "execution.prompt_label"),
             metadata=metadata_to_pb(metadata, "execution.metadata"),
         )
     )
@@ -128,9 +130,9 @@ def list_executions_request(*, prompt_key, status, since, until, limit, page_tok
     )
 
 
-def stats_request_fields(*, prompt_key, since, until) -> dict:
+def stats_request_fields(*, prompt_key, prompt_label, since, until) -> dict:
     """ExecutionStats and FeedbackSummary take the same request shape."""
-    return dict(prompt_key=text(prompt_key, "prompt_key"), **window(since, until))
+    return dict(prompt_key=text(prompt_key, "prompt_key"), prompt_label=text(prompt_label, "prompt_label"), **window(since, until))
 
 
 def export_request(*, since, until, min_rating, has_corrections, prompt_key) -> pb.ExportTrainingDataRequest:
@@ -159,6 +161,8 @@ def execution_from_pb(e: pb.Execution) -> Execution:
         error=e.error or None,
         prompt_key=e.prompt_key or None,
         prompt_revision=e.prompt_revision or None,
+        prompt_version=e.prompt_version or None,
+        prompt_label=e.prompt_label or None,
         metadata=dict(e.metadata),
         revision=e.revision,
         expires_at=optional_datetime(e, "expires_at"),
@@ -206,7 +210,7 @@ def _figures(s: pb.ExecutionStats) -> dict:
 
 
 def _group(g: Any) -> dict:
-    return dict(prompt_key=g.prompt_key or None, prompt_revision=g.prompt_revision or None)
+    return dict(prompt_key=g.prompt_key or None, prompt_revision=g.prompt_revision or None, prompt_version=g.prompt_version or None)
 
 
 def execution_stats_from_pb(res: pb.ExecutionStatsResponse) -> ExecutionStats:

@@ -21,6 +21,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: Integers beyond this lose precision as JSON numbers (IEEE doubles), so they are refused.
 _MAX_SAFE_INTEGER = 2**53
 _INT64 = 2**63
+#: The server's rule for every int64 field (revisions, versions): what a double holds exactly.
+_MAX_WIRE_INTEGER = 2**53 - 1
 
 _SCOPE_TO_PB = {name: pb.Scope.Value(f"SCOPE_{name}") for name in SCOPES}
 _SCOPE_FROM_PB = {number: name for name, number in _SCOPE_TO_PB.items()}
@@ -63,8 +65,8 @@ def integer(value: Any, field: str) -> Optional[int]:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise FabricError.invalid(field, "must be an integer")
-    if not -_INT64 <= value < _INT64:
-        raise FabricError.invalid(field, "is out of range")
+    if abs(value) > _MAX_WIRE_INTEGER:
+        raise FabricError.invalid(field, "must be within ±(2**53 - 1)")
     return value
 
 

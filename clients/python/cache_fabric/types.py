@@ -254,6 +254,10 @@ class Execution:
     prompt_key: Optional[str] = None
     #: Revision of the prompt's context when it ran; stats group by it.
     prompt_revision: Optional[int] = None
+    #: A registry prompt (``prompt_key`` = its name): the version that actually ran.
+    prompt_version: Optional[int] = None
+    #: The label that version was resolved through (rollout gates compare their own label).
+    prompt_label: Optional[str] = None
     metadata: Dict[str, str] = field(default_factory=dict)
     revision: int = 0
     expires_at: Optional[datetime] = None
@@ -318,15 +322,16 @@ class ExecutionFigures:
 
 @dataclass(frozen=True, kw_only=True)
 class ExecutionStatsGroup(ExecutionFigures):
-    """The executions of one prompt revision (None: recorded without one)."""
+    """The executions of one prompt revision or registry version (None: recorded without one)."""
 
     prompt_key: Optional[str] = None
     prompt_revision: Optional[int] = None
+    prompt_version: Optional[int] = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ExecutionStats(ExecutionFigures):
-    """Totals, and the same figures per (prompt key, revision), ordered by key then revision."""
+    """Totals, and the same figures per (prompt key, revision, version), ordered by key, revision, version."""
 
     by_prompt_revision: List[ExecutionStatsGroup] = field(default_factory=list)
 
@@ -363,6 +368,7 @@ class FeedbackFigures:
 class FeedbackSummaryGroup(FeedbackFigures):
     prompt_key: Optional[str] = None
     prompt_revision: Optional[int] = None
+    prompt_version: Optional[int] = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -115,6 +115,17 @@ class ExecutionTest(unittest.TestCase):
         record = self.fabric.get_context(f"execution:{ok.id}", "EXECUTION")
         self.assertEqual(record.value["latency_ms"], 120)
 
+    def test_registry_prompt_versions_and_labels(self) -> None:
+        name = f"router:{uuid.uuid4().hex[:8]}"
+        for version, label, latency in ((1, "production", 100), (2, "canary", 300)):
+            e = self.fabric.record_execution(input=1, output=2, prompt_key=name, prompt_version=version, prompt_label=label, latency_ms=latency)
+            self.assertEqual((e.prompt_version, e.prompt_label, e.prompt_revision), (version, label, None))
+        stats = self.fabric.execution_stats(prompt_key=name)
+        self.assertEqual([(g.prompt_version, g.count) for g in stats.by_prompt_revision], [(1, 1), (2, 1)])
+        canary = self.fabric.execution_stats(prompt_key=name, prompt_label="canary")
+        self.assertEqual((canary.count, canary.latency_max_ms), (1, 300))
+        self.assertEqual(self.fabric.feedback_summary(prompt_key=name, prompt_label="production").executions, 1)
+
     def test_feedback_errors(self) -> None:
         with self.assertRaises(FabricError) as e:
             self.fabric.record_feedback("never-recorded", rating=5)

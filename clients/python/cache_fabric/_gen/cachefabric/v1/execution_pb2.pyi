@@ -13,7 +13,7 @@ EXECUTION_STATUS_OK: ExecutionStatus
 EXECUTION_STATUS_UNSPECIFIED: ExecutionStatus
 
 class Execution(_message.Message):
-    __slots__ = ["error", "expires_at", "finished_at", "id", "input", "latency_ms", "metadata", "output", "prompt_key", "prompt_revision", "revision", "started_at", "status"]
+    __slots__ = ["error", "expires_at", "finished_at", "id", "input", "latency_ms", "metadata", "output", "prompt_key", "prompt_label", "prompt_revision", "prompt_version", "revision", "started_at", "status"]
     class MetadataEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -30,7 +30,9 @@ class Execution(_message.Message):
     METADATA_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     PROMPT_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_LABEL_FIELD_NUMBER: _ClassVar[int]
     PROMPT_REVISION_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_VERSION_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -43,11 +45,13 @@ class Execution(_message.Message):
     metadata: _containers.ScalarMap[str, str]
     output: _struct_pb2.Value
     prompt_key: str
+    prompt_label: str
     prompt_revision: int
+    prompt_version: int
     revision: int
     started_at: _timestamp_pb2.Timestamp
     status: ExecutionStatus
-    def __init__(self, id: _Optional[str] = ..., started_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., input: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., latency_ms: _Optional[float] = ..., status: _Optional[_Union[ExecutionStatus, str]] = ..., error: _Optional[str] = ..., prompt_key: _Optional[str] = ..., prompt_revision: _Optional[int] = ..., metadata: _Optional[_Mapping[str, str]] = ..., revision: _Optional[int] = ..., expires_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., started_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., input: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., latency_ms: _Optional[float] = ..., status: _Optional[_Union[ExecutionStatus, str]] = ..., error: _Optional[str] = ..., prompt_key: _Optional[str] = ..., prompt_revision: _Optional[int] = ..., metadata: _Optional[_Mapping[str, str]] = ..., revision: _Optional[int] = ..., expires_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., prompt_version: _Optional[int] = ..., prompt_label: _Optional[str] = ...) -> None: ...
 
 class ExecutionStats(_message.Message):
     __slots__ = ["count", "error_count", "error_rate", "latency_avg_ms", "latency_max_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms"]
@@ -70,24 +74,28 @@ class ExecutionStats(_message.Message):
     def __init__(self, count: _Optional[int] = ..., error_count: _Optional[int] = ..., error_rate: _Optional[float] = ..., latency_avg_ms: _Optional[float] = ..., latency_p50_ms: _Optional[float] = ..., latency_p95_ms: _Optional[float] = ..., latency_p99_ms: _Optional[float] = ..., latency_max_ms: _Optional[float] = ...) -> None: ...
 
 class ExecutionStatsGroup(_message.Message):
-    __slots__ = ["prompt_key", "prompt_revision", "stats"]
+    __slots__ = ["prompt_key", "prompt_revision", "prompt_version", "stats"]
     PROMPT_KEY_FIELD_NUMBER: _ClassVar[int]
     PROMPT_REVISION_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_VERSION_FIELD_NUMBER: _ClassVar[int]
     STATS_FIELD_NUMBER: _ClassVar[int]
     prompt_key: str
     prompt_revision: int
+    prompt_version: int
     stats: ExecutionStats
-    def __init__(self, prompt_key: _Optional[str] = ..., prompt_revision: _Optional[int] = ..., stats: _Optional[_Union[ExecutionStats, _Mapping]] = ...) -> None: ...
+    def __init__(self, prompt_key: _Optional[str] = ..., prompt_revision: _Optional[int] = ..., stats: _Optional[_Union[ExecutionStats, _Mapping]] = ..., prompt_version: _Optional[int] = ...) -> None: ...
 
 class ExecutionStatsRequest(_message.Message):
-    __slots__ = ["prompt_key", "since", "until"]
+    __slots__ = ["prompt_key", "prompt_label", "since", "until"]
     PROMPT_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_LABEL_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
     UNTIL_FIELD_NUMBER: _ClassVar[int]
     prompt_key: str
+    prompt_label: str
     since: _timestamp_pb2.Timestamp
     until: _timestamp_pb2.Timestamp
-    def __init__(self, prompt_key: _Optional[str] = ..., since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, prompt_key: _Optional[str] = ..., since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., prompt_label: _Optional[str] = ...) -> None: ...
 
 class ExecutionStatsResponse(_message.Message):
     __slots__ = ["by_prompt_revision", "total"]
@@ -167,24 +175,28 @@ class FeedbackStats(_message.Message):
     def __init__(self, executions: _Optional[int] = ..., feedback_count: _Optional[int] = ..., rated_count: _Optional[int] = ..., rating_counts: _Optional[_Iterable[int]] = ..., rating_mean: _Optional[float] = ..., corrections_count: _Optional[int] = ..., automated_count: _Optional[int] = ..., scores: _Optional[_Iterable[_Union[ScoreSummary, _Mapping]]] = ...) -> None: ...
 
 class FeedbackSummaryGroup(_message.Message):
-    __slots__ = ["prompt_key", "prompt_revision", "stats"]
+    __slots__ = ["prompt_key", "prompt_revision", "prompt_version", "stats"]
     PROMPT_KEY_FIELD_NUMBER: _ClassVar[int]
     PROMPT_REVISION_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_VERSION_FIELD_NUMBER: _ClassVar[int]
     STATS_FIELD_NUMBER: _ClassVar[int]
     prompt_key: str
     prompt_revision: int
+    prompt_version: int
     stats: FeedbackStats
-    def __init__(self, prompt_key: _Optional[str] = ..., prompt_revision: _Optional[int] = ..., stats: _Optional[_Union[FeedbackStats, _Mapping]] = ...) -> None: ...
+    def __init__(self, prompt_key: _Optional[str] = ..., prompt_revision: _Optional[int] = ..., stats: _Optional[_Union[FeedbackStats, _Mapping]] = ..., prompt_version: _Optional[int] = ...) -> None: ...
 
 class FeedbackSummaryRequest(_message.Message):
-    __slots__ = ["prompt_key", "since", "until"]
+    __slots__ = ["prompt_key", "prompt_label", "since", "until"]
     PROMPT_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_LABEL_FIELD_NUMBER: _ClassVar[int]
     SINCE_FIELD_NUMBER: _ClassVar[int]
     UNTIL_FIELD_NUMBER: _ClassVar[int]
     prompt_key: str
+    prompt_label: str
     since: _timestamp_pb2.Timestamp
     until: _timestamp_pb2.Timestamp
-    def __init__(self, prompt_key: _Optional[str] = ..., since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, prompt_key: _Optional[str] = ..., since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., prompt_label: _Optional[str] = ...) -> None: ...
 
 class FeedbackSummaryResponse(_message.Message):
     __slots__ = ["by_prompt_revision", "total"]
