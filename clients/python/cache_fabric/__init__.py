@@ -21,6 +21,7 @@ from .prompt_cache import PromptCache
 from .types import (
     SCOPES,
     BatchResult,
+    CallRetry,
     CleanupResult,
     Context,
     DeleteOperation,
@@ -58,6 +59,7 @@ __all__ = [
     "AsyncWatchStream",
     "BatchResult",
     "CHANNEL_DEFAULTS",
+    "CallRetry",
     "CleanupResult",
     "Context",
     "DEFAULT_ADDRESS",

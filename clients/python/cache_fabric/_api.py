@@ -15,10 +15,12 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 import grpc
 
 from . import _calls as calls
+from ._wire import text
 from ._channel import DEFAULT_TIMEOUT, OpenCalls, TlsConfig, channel_config
 from .pipeline import Pipeline
 from .types import (
     BatchOperation,
+    CallRetry,
     BatchResult,
     CleanupResult,
     Context,
@@ -53,6 +55,7 @@ class FabricMethods:
         tls: Union[None, bool, TlsConfig] = None,
         credentials: Optional[grpc.ChannelCredentials] = None,
         channel_options: Optional[Mapping[str, Any]] = None,
+        retry: Union[bool, CallRetry] = True,
     ) -> None:
         """
         :param address: host:port; unset: ``FABRIC_ADDRESS``, else 127.0.0.1:50051.
@@ -61,8 +64,12 @@ class FabricMethods:
         :param tls: ``True`` for TLS with the system's roots, or a :class:`TlsConfig` (CA, mutual TLS).
         :param credentials: ``grpc.ChannelCredentials`` of your own; wins over ``tls``.
         :param channel_options: gRPC channel options over :data:`cache_fabric.CHANNEL_DEFAULTS`.
+        :param retry: unary calls that fail with UNAVAILABLE are sent again within their deadline
+            (:class:`CallRetry`: 3 attempts, backoff from 50 ms to 1 s): reads as they are, writes with
+            an idempotency key (the call's own, or one generated per call) so that a retried write
+            applies once. ``False``: no retries and no generated keys.
         """
-        self._config = channel_config(address, token, tls, credentials, timeout, channel_options)
+        self._config = channel_config(address, token, tls, credentials, timeout, channel_options, retry)
         #: Open streams, cancelled by close().
         self._streams = OpenCalls()
         self._closed = False
@@ -88,7 +95,9 @@ class FabricMethods:
     def _pages(self, page: Callable[[Optional[str]], "calls.Unary"], timeout: Optional[float]) -> Any:
         raise NotImplementedError
 
-    def _watch(self, spec: "calls.WatchSpec", start_revision: int, snapshot: bool, resume: Union[bool, WatchRetry]) -> Any:
+    def _watch(
+        self, spec: "calls.WatchSpec", start_revision: int, store_id: Optional[str], snapshot: bool, resume: Union[bool, WatchRetry]
+    ) -> Any:
         raise NotImplementedError
 
     def _pipeline(self) -> Any:
@@ -105,27 +114,40 @@ class FabricMethods:
         metadata: Optional[Dict[str, str]] = None,
         ttl: Any = None,
         if_revision: Optional[int] = None,
+        idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> Context:
-        """Stores a context and returns it with its revision.
+        """Stores a context and returns it as stored: its value and metadata (as sent) with the
+        revisions and times the server gave it.
 
         :param value: any JSON value (dict, list, str, int, float, bool, None).
         :param scope: GLOBAL (default), EXECUTION, FEEDBACK or USER.
         :param ttl: time to live: seconds (fractions allowed) or a ``timedelta``; None: no expiry.
         :param if_revision: compare-and-set: write only if the key's revision is this; 0: only if absent
             (else FAILED_PRECONDITION, nothing written).
+        :param idempotency_key: 1..128 of letters, digits and ``_ - . : / + =``: the store remembers
+            the outcome under it (FABRIC_IDEMPOTENCY_WINDOW_SECONDS), so the same write sent again
+            returns that outcome instead of applying twice; the same key with another write is
+            INVALID_ARGUMENT. The client generates one when it retries and none is given.
         """
-        return self._unary(calls.set_context(key, value, scope, metadata, ttl, if_revision), timeout)
+        return self._unary(calls.set_context(key, value, scope, metadata, ttl, if_revision, idempotency_key), timeout)
 
     def get_context(self, key: str, scope: Optional[str] = None, *, timeout: Optional[float] = None) -> Optional[Context]:
         """The context, or None when there is none (or it expired)."""
         return self._unary(calls.get_context(key, scope), timeout)
 
     def delete_context(
-        self, key: str, scope: Optional[str] = None, *, if_revision: Optional[int] = None, timeout: Optional[float] = None
+        self,
+        key: str,
+        scope: Optional[str] = None,
+        *,
+        if_revision: Optional[int] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> DeleteResult:
-        """Deletes a context; ``if_revision``: only if its revision is this."""
-        return self._unary(calls.delete_context(key, scope, if_revision), timeout)
+        """Deletes a context; ``if_revision``: only if its revision is this; ``idempotency_key`` as
+        for ``set_context`` (a replayed delete carries no ``previous``)."""
+        return self._unary(calls.delete_context(key, scope, if_revision, idempotency_key), timeout)
 
     def query(
         self,
@@ -147,9 +169,18 @@ class FabricMethods:
         """Every matching context, newest first, reading page after page as you iterate."""
         return self._pages(lambda token: calls.query(pattern, scope, page_size, token), timeout)
 
-    def batch(self, operations: Sequence[BatchOperation], *, timeout: Optional[float] = None) -> BatchResult:
-        """Applies :class:`SetOperation` and :class:`DeleteOperation` atomically, in order (all or none)."""
-        return self._unary(calls.batch(operations), timeout)
+    def batch(
+        self,
+        operations: Sequence[BatchOperation],
+        *,
+        idempotency_key: Optional[str] = None,
+        return_values: bool = False,
+        timeout: Optional[float] = None,
+    ) -> BatchResult:
+        """Applies :class:`SetOperation` and :class:`DeleteOperation` atomically, in order (all or
+        none). ``return_values``: deletes carry the ``previous`` context; ``idempotency_key`` as for
+        ``set_context``, for the whole batch."""
+        return self._unary(calls.batch(operations, idempotency_key, return_values), timeout)
 
     def pipeline(self) -> Pipeline:
         """Collects writes locally; ``execute()`` (or leaving its ``with`` block) sends them as one batch."""
@@ -197,6 +228,7 @@ class FabricMethods:
         prefix: Optional[str] = None,
         pattern: Optional[str] = None,
         start_revision: Optional[int] = None,
+        store_id: Optional[str] = None,
         prev_context: bool = False,
         progress_interval: Any = None,
         snapshot: bool = False,
@@ -209,12 +241,15 @@ class FabricMethods:
         last revision delivered, and after a compacted history re-reads and yields a ``reset``.
         ``snapshot=True`` starts with a ``reset`` holding every matching context. ``resume=False``
         gives the server's raw stream. ``progress_interval``: seconds or a ``timedelta``.
+        ``start_revision`` with ``store_id`` (a message's, or ``QueryPage.store_id``): resume there
+        if the store is still that history, else re-read (a reset).
         """
         spec = calls.WatchSpec.of(
             scope=scope, key=key, keys=keys, prefix=prefix, pattern=pattern, prev_context=prev_context,
             progress_interval=progress_interval,
         )
-        return self._watch(spec, calls.start_revision(start_revision), snapshot is True, resume)
+        store = None if store_id is None else text(store_id, "store_id")
+        return self._watch(spec, calls.start_revision(start_revision), store or None, snapshot is True, resume)
 
     # ---- search ----
 

@@ -4,7 +4,8 @@ send these, so the mapping exists once for both."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Callable, Generic, Iterable, List, Optional, Sequence, TypeVar
 
@@ -25,6 +26,7 @@ from ._wire import (
     scope_from_pb,
     scope_to_pb,
     text,
+    value_from_pb,
     value_to_pb,
 )
 from .errors import FabricError
@@ -50,12 +52,31 @@ T = TypeVar("T")
 CONTEXT, SEARCH, EXECUTION = "context", "search", "execution"
 
 
+def as_is(request: Any) -> None:
+    """A call that may be sent again unchanged after UNAVAILABLE: a read, or a write that replaces."""
+
+
+def with_idempotency_key(request: Any) -> None:
+    """A write made safe to send again: the store answers a repeat from its idempotency record."""
+    if not request.idempotency_key:
+        request.idempotency_key = str(uuid.uuid4())
+
+
+def with_execution_id(request: Any) -> None:
+    """An execution made safe to record again: a repeat rewrites the same record."""
+    if not request.execution.id:
+        request.execution.id = str(uuid.uuid4())
+
+
 @dataclass(frozen=True)
 class Unary(Generic[T]):
     service: str
     method: str
     request: Any
     convert: Callable[[Any], T]
+    #: Makes the request safe to send again after UNAVAILABLE (run once, only by a client that
+    #: retries); None: the call is never retried.
+    retry: Optional[Callable[[Any], None]] = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +89,11 @@ class Stream(Generic[T]):
 
 
 # ---- contexts ----
+
+
+def store_id_of(res: Any) -> Optional[str]:
+    """The store history an answer's revisions belong to (its ResponseHeader), None if not sent."""
+    return res.header.store_id or None if res.HasField("header") else None
 
 
 def _set_request(key: Any, value: Any, scope: Any, metadata: Any, ttl: Any, if_revision: Any, field: str = "") -> cpb.SetContextRequest:
@@ -94,27 +120,40 @@ def _delete_request(key: Any, scope: Any, if_revision: Any, field: str = "") -> 
     return request
 
 
-def _delete_result(res: cpb.DeleteContextResponse) -> DeleteResult:
-    return DeleteResult(deleted=res.deleted, revision=res.revision, previous=optional_context(res, "previous"))
+def _delete_result(res: cpb.DeleteContextResponse, store_id: Optional[str]) -> DeleteResult:
+    return DeleteResult(deleted=res.deleted, revision=res.revision, previous=optional_context(res, "previous"), store_id=store_id)
 
 
-def _required_context(res: Any) -> Context:
-    if not res.HasField("context"):
-        raise FabricError("INTERNAL", "server sent a response without a context")
-    return context_from_pb(res.context)
+def _stored_context(stored: cpb.Context, request: cpb.SetContextRequest) -> Context:
+    """The context as stored: revisions and times from the answer, value and metadata from the
+    request (the server leaves them out of its answer unless asked: the caller has them)."""
+    context = context_from_pb(stored)
+    if stored.HasField("value"):
+        return context
+    return replace(context, value=value_from_pb(request.value), metadata=dict(request.metadata))
 
 
-def set_context(key, value, scope, metadata, ttl, if_revision) -> Unary[Context]:
-    return Unary(CONTEXT, "SetContext", _set_request(key, value, scope, metadata, ttl, if_revision), _required_context)
+def set_context(key, value, scope, metadata, ttl, if_revision, idempotency_key) -> Unary[Context]:
+    request = _set_request(key, value, scope, metadata, ttl, if_revision)
+    request.idempotency_key = text(idempotency_key, "idempotency_key")
+
+    def convert(res: cpb.SetContextResponse) -> Context:
+        if not res.HasField("context"):
+            raise FabricError("INTERNAL", "server sent a response without a context")
+        return _stored_context(res.context, request)
+
+    return Unary(CONTEXT, "SetContext", request, convert, with_idempotency_key)
 
 
 def get_context(key, scope) -> Unary[Optional[Context]]:
     request = cpb.GetContextRequest(key=text(key, "key"), scope=scope_to_pb(scope))
-    return Unary(CONTEXT, "GetContext", request, lambda res: optional_context(res, "context"))
+    return Unary(CONTEXT, "GetContext", request, lambda res: optional_context(res, "context"), as_is)
 
 
-def delete_context(key, scope, if_revision) -> Unary[DeleteResult]:
-    return Unary(CONTEXT, "DeleteContext", _delete_request(key, scope, if_revision), _delete_result)
+def delete_context(key, scope, if_revision, idempotency_key) -> Unary[DeleteResult]:
+    request = _delete_request(key, scope, if_revision)
+    request.idempotency_key = text(idempotency_key, "idempotency_key")
+    return Unary(CONTEXT, "DeleteContext", request, lambda res: _delete_result(res, store_id_of(res)), with_idempotency_key)
 
 
 def query(pattern, scope, limit, page_token) -> Unary[QueryPage]:
@@ -132,14 +171,18 @@ def query(pattern, scope, limit, page_token) -> Unary[QueryPage]:
             contexts=[context_from_pb(c) for c in res.contexts],
             revision=res.revision,
             next_page_token=res.next_page_token or None,
+            store_id=store_id_of(res),
         ),
+        as_is,
     )
 
 
-def batch(operations: Sequence[Any]) -> Unary[BatchResult]:
+def batch(operations: Sequence[Any], idempotency_key: Any = None, return_values: Any = False) -> Unary[BatchResult]:
     if not isinstance(operations, (list, tuple)):
         raise FabricError.invalid("operations", "must be a list of SetOperation / DeleteOperation")
-    request = cpb.BatchRequest()
+    request = cpb.BatchRequest(
+        idempotency_key=text(idempotency_key, "idempotency_key"), return_values=flag(return_values, "return_values")
+    )
     for i, op in enumerate(operations):
         field = f"operations[{i}]."
         if isinstance(op, SetOperation):
@@ -148,20 +191,23 @@ def batch(operations: Sequence[Any]) -> Unary[BatchResult]:
             request.operations.add().delete.CopyFrom(_delete_request(op.key, op.scope, op.if_revision, field))
         else:
             raise FabricError.invalid(f"operations[{i}]", "must be a SetOperation or a DeleteOperation")
-    return Unary(CONTEXT, "Batch", request, _batch_result)
+    return Unary(CONTEXT, "Batch", request, lambda res: _batch_result(res, request), with_idempotency_key)
 
 
-def _batch_result(res: cpb.BatchResponse) -> BatchResult:
+def _batch_result(res: cpb.BatchResponse, request: cpb.BatchRequest) -> BatchResult:
+    if len(res.results) != len(request.operations):
+        raise FabricError("INTERNAL", "server sent a batch answer of another length")
+    store_id = store_id_of(res)
     results: List[Any] = []
-    for r in res.results:
+    for r, op in zip(res.results, request.operations, strict=True):
         which = r.WhichOneof("result")
         if which == "set":
-            results.append(context_from_pb(r.set))
+            results.append(_stored_context(r.set, op.set))
         elif which == "delete":
-            results.append(_delete_result(r.delete))
+            results.append(_delete_result(r.delete, store_id))
         else:
             raise FabricError("INTERNAL", "server sent an empty batch result")
-    return BatchResult(results=results, revision=res.revision)
+    return BatchResult(results=results, revision=res.revision, store_id=store_id, values_omitted=res.values_omitted)
 
 
 def _stats_from_pb(res: cpb.StatsResponse) -> FabricStats:
@@ -179,12 +225,13 @@ def _stats_from_pb(res: cpb.StatsResponse) -> FabricStats:
         misses=res.misses,
         avg_latency_ms=res.avg_latency_ms,
         revision=res.revision,
+        store_id=store_id_of(res),
     )
 
 
 def stats(pick: Callable[[FabricStats], T] = lambda s: s) -> Unary[T]:
     """Stats, or one figure of it (count_contexts, get_memory_usage, ...)."""
-    return Unary(CONTEXT, "Stats", cpb.StatsRequest(), lambda res: pick(_stats_from_pb(res)))
+    return Unary(CONTEXT, "Stats", cpb.StatsRequest(), lambda res: pick(_stats_from_pb(res)), as_is)
 
 
 def count_contexts(scope) -> Unary[int]:
@@ -200,7 +247,9 @@ def cleanup(before, scope, pattern) -> Unary[CleanupResult]:
     request = cpb.CleanupRequest(
         before=instant_to_pb(before, "before"), scope=scope_to_pb(scope), pattern=text(pattern, "pattern")
     )
-    return Unary(CONTEXT, "Cleanup", request, lambda res: CleanupResult(deleted=res.deleted, revision=res.revision))
+    return Unary(
+        CONTEXT, "Cleanup", request, lambda res: CleanupResult(deleted=res.deleted, revision=res.revision, store_id=store_id_of(res))
+    )
 
 
 # ---- search ----
@@ -221,6 +270,7 @@ def search(query, scope, limit, min_similarity, metadata, wait_for_index) -> Una
         "Search",
         request,
         lambda res: [SearchResult(context=context_from_pb(r.context), similarity=r.similarity) for r in res.results],
+        as_is,
     )
 
 
@@ -242,6 +292,7 @@ def search_status() -> Unary[SearchStatus]:
             indexed_revision=s.indexed_revision,
             embedder_queue=s.embedder_queue,
         ),
+        as_is,
     )
 
 
@@ -258,16 +309,21 @@ def _required(name: str, convert: Callable[[Any], T]) -> Callable[[Any], T]:
 
 
 def record_execution(**fields: Any) -> Unary:
-    return Unary(EXECUTION, "RecordExecution", ew.record_execution_request(**fields), _required("execution", ew.execution_from_pb))
+    request = ew.record_execution_request(**fields)
+    return Unary(EXECUTION, "RecordExecution", request, _required("execution", ew.execution_from_pb), with_execution_id)
 
 
 def record_feedback(**fields: Any) -> Unary:
-    return Unary(EXECUTION, "RecordFeedback", ew.record_feedback_request(**fields), _required("feedback", ew.feedback_from_pb))
+    # Feedback of one kind replaces the execution's earlier one: sending it again changes nothing more.
+    request = ew.record_feedback_request(**fields)
+    return Unary(EXECUTION, "RecordFeedback", request, _required("feedback", ew.feedback_from_pb), as_is)
 
 
 def get_execution(id: Any) -> Unary:
     request = epb.GetExecutionRequest(id=text(id, "id"))
-    return Unary(EXECUTION, "GetExecution", request, lambda res: ew.with_feedback_from_pb(res) if res.HasField("execution") else None)
+    return Unary(
+        EXECUTION, "GetExecution", request, lambda res: ew.with_feedback_from_pb(res) if res.HasField("execution") else None, as_is
+    )
 
 
 def list_executions(**fields: Any) -> Unary:
@@ -278,17 +334,18 @@ def list_executions(**fields: Any) -> Unary:
         lambda res: ExecutionPage(
             executions=[ew.execution_from_pb(e) for e in res.executions], next_page_token=res.next_page_token or None
         ),
+        as_is,
     )
 
 
 def execution_stats(**fields: Any) -> Unary:
     request = epb.ExecutionStatsRequest(**ew.stats_request_fields(**fields))
-    return Unary(EXECUTION, "ExecutionStats", request, ew.execution_stats_from_pb)
+    return Unary(EXECUTION, "ExecutionStats", request, ew.execution_stats_from_pb, as_is)
 
 
 def feedback_summary(**fields: Any) -> Unary:
     request = epb.FeedbackSummaryRequest(**ew.stats_request_fields(**fields))
-    return Unary(EXECUTION, "FeedbackSummary", request, ew.feedback_summary_from_pb)
+    return Unary(EXECUTION, "FeedbackSummary", request, ew.feedback_summary_from_pb, as_is)
 
 
 def export_training_data(**fields: Any) -> Stream:
@@ -331,9 +388,12 @@ class WatchSpec:
         spec.request(0)  # checks scope and interval now, not at the first reconnect
         return spec
 
-    def request(self, start_revision: int) -> cpb.WatchRequest:
+    def request(self, start_revision: int, store_id: Optional[str] = None) -> cpb.WatchRequest:
+        """``store_id``: the history ``start_revision`` belongs to; the server answers a resume from
+        another history as compacted."""
         request = cpb.WatchRequest(
-            scope=scope_to_pb(self.scope), start_revision=start_revision, prev_context=self.prev_context
+            scope=scope_to_pb(self.scope), start_revision=start_revision, prev_context=self.prev_context,
+            store_id=store_id or "",
         )
         if self.key is not None:
             request.key = self.key
@@ -345,7 +405,7 @@ class WatchSpec:
             request.pattern = self.pattern
         interval = self.progress_interval
         if interval is not None:
-            seconds = interval.total_seconds() if isinstance(interval, timedelta) else number(interval, "progress_interval")
+            seconds = interval.total_seconds() if isinstance(interval, timedelta) else number(interval, "progress_interval") or 0.0
             if not seconds > 0:
                 raise FabricError.invalid("progress_interval", "must be a positive number of seconds")
             request.progress_interval.CopyFrom(duration_to_pb(interval, "progress_interval"))

@@ -9,7 +9,9 @@ from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
 
+from ._backoff import backoff_delay
 from .errors import FabricError
+from .types import CallRetry
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 #: Deadline of each unary call unless the call says otherwise, in seconds.
@@ -81,6 +83,17 @@ class ChannelConfig:
     options: Sequence[Tuple[str, Any]]
     metadata: Tuple[Tuple[str, str], ...]
     timeout: float
+    #: None: calls are never retried (and writes get no generated idempotency keys).
+    retry: Optional[CallRetry]
+
+    def retry_delay(self, error: FabricError, attempt: int, remaining: float) -> Optional[float]:
+        """Seconds to wait before sending a retryable call again after ``attempt`` failed with
+        ``error``, or None to give up: only UNAVAILABLE is retried, never beyond the call's deadline."""
+        retry = self.retry
+        if retry is None or error.code != "UNAVAILABLE" or attempt >= retry.max_attempts:
+            return None
+        delay = backoff_delay(attempt, retry.initial_delay, retry.max_delay)
+        return delay if delay < remaining else None
 
     def deadline(self, timeout: Optional[float]) -> float:
         """The timeout of one unary call: the call's own, else the client's default."""
@@ -97,6 +110,7 @@ def channel_config(
     credentials: Optional[grpc.ChannelCredentials],
     timeout: float,
     channel_options: Optional[Mapping[str, Any]],
+    retry: Union[bool, CallRetry] = True,
 ) -> ChannelConfig:
     """Unset address and token come from FABRIC_ADDRESS and FABRIC_TOKEN (as for the CLI)."""
     if credentials is None and tls:
@@ -110,6 +124,7 @@ def channel_config(
         options=tuple({**CHANNEL_DEFAULTS, **(channel_options or {})}.items()),
         metadata=(("authorization", f"Bearer {token}"),) if token else (),
         timeout=timeout,
+        retry=retry if isinstance(retry, CallRetry) else CallRetry() if retry else None,
     )
     config.deadline(None)
     return config

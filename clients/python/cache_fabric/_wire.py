@@ -269,12 +269,14 @@ def optional_context(message: Any, name: str) -> Optional[Context]:
 
 def watch_message_from_pb(res: pb.WatchResponse) -> WatchMessage:
     kind = res.WhichOneof("kind")
+    # A server older than store identities sends none: the message then has no store_id.
+    store_id = res.store_id or None
     if kind == "created":
-        return WatchMessage(kind="created", revision=res.revision)
+        return WatchMessage(kind="created", revision=res.revision, store_id=store_id)
     if kind == "progress":
-        return WatchMessage(kind="progress", revision=res.revision)
+        return WatchMessage(kind="progress", revision=res.revision, store_id=store_id)
     if kind == "compact_revision":
-        return WatchMessage(kind="compacted", revision=res.revision, compact_revision=res.compact_revision)
+        return WatchMessage(kind="compacted", revision=res.revision, compact_revision=res.compact_revision, store_id=store_id)
     if kind == "event":
         e = res.event
         type_ = _EVENT_TYPE_FROM_PB.get(e.type)
@@ -288,5 +290,5 @@ def watch_message_from_pb(res: pb.WatchResponse) -> WatchMessage:
             context=optional_context(e, "context"),
             prev_context=optional_context(e, "prev_context"),
         )
-        return WatchMessage(kind="event", revision=res.revision, event=event)
+        return WatchMessage(kind="event", revision=res.revision, event=event, store_id=store_id)
     raise FabricError("INTERNAL", "server sent an empty watch message")

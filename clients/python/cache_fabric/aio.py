@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any, AsyncIterator, Callable, List, Optional, TypeVar, Union
 
 import grpc
@@ -48,29 +49,46 @@ class AsyncFabricClient(FabricMethods):
     @property
     def channel(self) -> grpc.aio.Channel:
         """The gRPC channel (opened now if it was not), for calls the client does not wrap."""
+        self._opened()
+        assert self._channel is not None
+        return self._channel
+
+    def _opened(self) -> Any:
+        """The stubs, on a channel opened at first use (in the running loop)."""
         if self._closed:
             raise closed_error()
         if self._channel is None:
             self._channel = open_channel(self._config, grpc.aio)
             self._stubs = stubs_for(self._channel)
-        return self._channel
+        return self._stubs
 
     def _method(self, service: str, method: str) -> Any:
-        self.channel  # opens it on first use
-        return getattr(self._stubs[service], method)
+        return getattr(self._opened()[service], method)
 
     async def _unary(self, call: "calls.Unary[T]", timeout: Optional[float]) -> T:
         method = self._method(call.service, call.method)
-        try:
-            res = await method(call.request, timeout=self._config.deadline(timeout), metadata=self._config.metadata)
-        except grpc.RpcError as e:
-            raise FabricError.from_exception(e) from e
-        except asyncio.CancelledError:
-            # grpc.aio cancels calls in flight when the channel closes; the task itself may go on.
-            if task_cancelled():
-                raise
-            raise FabricError("CANCELLED", "the client was closed during the call") from None
-        return call.convert(res)
+        # Only a client that retries makes requests safe to resend (generated keys, ids).
+        prepare = call.retry if self._config.retry is not None else None
+        if prepare is not None:
+            prepare(call.request)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._config.deadline(timeout)
+        for attempt in itertools.count(1):
+            try:
+                res = await method(call.request, timeout=max(deadline - loop.time(), 0.001), metadata=self._config.metadata)
+                return call.convert(res)
+            except grpc.RpcError as e:
+                error = FabricError.from_exception(e)
+                delay = self._config.retry_delay(error, attempt, deadline - loop.time()) if prepare is not None else None
+                if delay is None or self._closed:
+                    raise error from e
+            except asyncio.CancelledError:
+                # grpc.aio cancels calls in flight when the channel closes; the task itself may go on.
+                if task_cancelled():
+                    raise
+                raise FabricError("CANCELLED", "the client was closed during the call") from None
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
 
     def _stream(self, call: "calls.Stream[T]", timeout: Optional[float]) -> AsyncIterator[T]:
         deadline = None if timeout is None else self._config.deadline(timeout)
@@ -103,11 +121,13 @@ class AsyncFabricClient(FabricMethods):
             if not token:
                 return
 
-    def _watch(self, spec: "calls.WatchSpec", start_revision: int, snapshot: bool, resume: Union[bool, WatchRetry]) -> AsyncWatchStream:
-        return AsyncWatchStream(self, spec, start_revision, snapshot, resume)
+    def _watch(
+        self, spec: "calls.WatchSpec", start_revision: int, store_id: Optional[str], snapshot: bool, resume: Union[bool, WatchRetry]
+    ) -> AsyncWatchStream:
+        return AsyncWatchStream(self, spec, start_revision, store_id, snapshot, resume)
 
     def _pipeline(self) -> AsyncPipeline:
-        return AsyncPipeline(lambda operations: self.batch(operations))
+        return AsyncPipeline(self.batch)
 
     def _open_watch(self, request: cpb.WatchRequest) -> Any:
         return self._streams.add(self._method(calls.CONTEXT, "Watch")(request, metadata=self._config.metadata))

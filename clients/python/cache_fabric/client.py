@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
 
@@ -78,13 +80,25 @@ class FabricClient(FabricMethods):
 
     def _unary(self, call: "calls.Unary[T]", timeout: Optional[float]) -> T:
         method = self._method(call.service, call.method)
-        try:
-            res = method(call.request, timeout=self._config.deadline(timeout), metadata=self._config.metadata)
-        except grpc.RpcError as e:
-            raise FabricError.from_exception(e) from e
-        except ValueError as e:
-            raise self._refused(e) from e
-        return call.convert(res)
+        # Only a client that retries makes requests safe to resend (generated keys, ids).
+        prepare = call.retry if self._config.retry is not None else None
+        if prepare is not None:
+            prepare(call.request)
+        # One deadline for the call, whatever the number of attempts.
+        deadline = time.monotonic() + self._config.deadline(timeout)
+        for attempt in itertools.count(1):
+            try:
+                res = method(call.request, timeout=max(deadline - time.monotonic(), 0.001), metadata=self._config.metadata)
+                return call.convert(res)
+            except grpc.RpcError as e:
+                error = FabricError.from_exception(e)
+                delay = self._config.retry_delay(error, attempt, deadline - time.monotonic()) if prepare is not None else None
+                if delay is None or self._closed:
+                    raise error from e
+            except ValueError as e:
+                raise self._refused(e) from e
+            time.sleep(delay)
+        raise AssertionError("unreachable")
 
     def _open_stream(self, service: str, method: str, request: Any, timeout: Optional[float]) -> Any:
         """A server stream, registered so ``close()`` can cancel it."""
@@ -122,11 +136,13 @@ class FabricClient(FabricMethods):
             if not token:
                 return
 
-    def _watch(self, spec: "calls.WatchSpec", start_revision: int, snapshot: bool, resume: Union[bool, WatchRetry]) -> WatchStream:
-        return WatchStream(self, spec, start_revision, snapshot, resume)
+    def _watch(
+        self, spec: "calls.WatchSpec", start_revision: int, store_id: Optional[str], snapshot: bool, resume: Union[bool, WatchRetry]
+    ) -> WatchStream:
+        return WatchStream(self, spec, start_revision, store_id, snapshot, resume)
 
     def _pipeline(self) -> Pipeline:
-        return Pipeline(lambda operations: self.batch(operations))
+        return Pipeline(self.batch)
 
     def _open_watch(self, request: cpb.WatchRequest) -> Any:
         return self._open_stream(calls.CONTEXT, "Watch", request, None)

@@ -52,15 +52,16 @@ class Pipeline(_Queue):
                 pipe.set_context(f"key:{i}", {"data": i})
     """
 
-    def __init__(self, send: Callable[[List[BatchOperation]], BatchResult]) -> None:
+    def __init__(self, send: Callable[..., BatchResult]) -> None:
         super().__init__()
         self._send = send
         #: The result of the last ``execute()``, None before one.
         self.result: Optional[BatchResult] = None
 
-    def execute(self) -> BatchResult:
-        """Sends every queued operation in one call, atomically, then empties the pipeline."""
-        self.result = self._send(self._take())
+    def execute(self, **options: Any) -> BatchResult:
+        """Sends every queued operation in one call, atomically, then empties the pipeline.
+        ``options``: those of ``batch`` (``idempotency_key``, ``return_values``, ``timeout``)."""
+        self.result = self._send(self._take(), **options)
         return self.result
 
     def __enter__(self) -> "Pipeline":
@@ -81,7 +82,7 @@ class AsyncPipeline(_Queue):
             await pipe.execute()
     """
 
-    def __init__(self, send: Callable[[List[BatchOperation]], Awaitable[BatchResult]]) -> None:
+    def __init__(self, send: Callable[..., Awaitable[BatchResult]]) -> None:
         super().__init__()
         self._send = send
         self.result: Optional[BatchResult] = None
@@ -91,9 +92,9 @@ class AsyncPipeline(_Queue):
         return self
         yield  # pragma: no cover - makes this a generator
 
-    async def execute(self) -> BatchResult:
+    async def execute(self, **options: Any) -> BatchResult:
         """Sends every queued operation in one call, atomically, then empties the pipeline."""
-        self.result = await self._send(self._take())
+        self.result = await self._send(self._take(), **options)
         return self.result
 
     async def __aenter__(self) -> "AsyncPipeline":

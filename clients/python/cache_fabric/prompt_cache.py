@@ -68,6 +68,9 @@ class PromptCache:
         self.stale = True
         #: The most recent failure of the watch, if any (kept after recovery, for diagnostics).
         self.last_error: Optional[FabricError] = None
+        #: The identity of the store history ``revision`` belongs to. When the fabric's store is
+        #: replaced (a restarted memory server, a flushed Redis) the cache re-reads, and this changes.
+        self.store_id: Optional[str] = None
         self._entries: Dict[str, Context] = {}
         self._on_change = on_change
         self._watch = fabric.watch(
@@ -186,7 +189,13 @@ class PromptCache:
     def _apply(self, m: WatchMessage) -> None:
         if m.kind == "reset":
             previous = self._entries
+            # Revisions of another history are not comparable with those held: every held context
+            # counts as changed, and the reset's revision is taken as it is (a new history counts
+            # from lower).
+            new_history = m.store_id is not None and self.store_id is not None and m.store_id != self.store_id
             self._entries = {c.key: c for c in m.contexts or []}
+            self.revision = m.revision
+            self.store_id = m.store_id or self.store_id
             self._advance(m.revision)
             self._settle()
             for key, old in previous.items():
@@ -194,7 +203,7 @@ class PromptCache:
                     self._notify(key, None, old)
             for key, ctx in self._entries.items():
                 old = previous.get(key)
-                if old is None or old.revision != ctx.revision:
+                if old is None or new_history or old.revision != ctx.revision:
                     self._notify(key, ctx, old)
             return
         if m.kind == "event" and m.event is not None:

@@ -48,8 +48,11 @@ class DeleteResult:
     deleted: bool
     #: Store revision after the delete (unchanged when nothing was deleted).
     revision: int
-    #: The context as it was before the delete, when there was one.
+    #: The context as it was before the delete, when there was one: always from ``delete_context``;
+    #: in a batch only with ``return_values``; never in a replayed outcome (an idempotent retry).
     previous: Optional[Context] = None
+    #: The identity of the store's history ``revision`` belongs to (see ``QueryPage.store_id``).
+    store_id: Optional[str] = None
 
 
 class _Page(Sequence):
@@ -74,10 +77,16 @@ class QueryPage(_Page):
     the guide's ``len(executions)`` and ``for e in executions`` work as written."""
 
     contexts: List[Context]
-    #: Store revision when the page was read; watch from it to follow later changes.
+    #: Store revision when the page was read; watch from it (with ``store_id``) to follow later changes.
     revision: int
-    #: None on the last page.
+    #: None on the last page. A page may hold fewer than ``limit`` contexts when more would exceed
+    #: the server's page size in bytes: keep paging while there is a token.
     next_page_token: Optional[str] = None
+    #: The identity of the store's history: a random id made when it starts (a new memory store, a
+    #: Redis that lost or was flushed of its data, another key prefix). Revisions of different
+    #: histories are not comparable: ``watch(start_revision=..., store_id=...)`` re-reads instead of
+    #: resuming when the store is another.
+    store_id: Optional[str] = None
 
     def _items(self) -> list:
         return self.contexts
@@ -110,10 +119,16 @@ BatchOperation = Union[SetOperation, DeleteOperation]
 
 @dataclass(frozen=True, kw_only=True)
 class BatchResult:
-    #: One per operation, in order: the stored Context for a set, a DeleteResult for a delete.
+    #: One per operation, in order: the stored Context for a set (its value and metadata from the
+    #: operation, revisions and times from the server), a DeleteResult for a delete (``previous``
+    #: only with ``return_values``).
     results: List[Union[Context, DeleteResult]]
     #: Store revision after the batch.
     revision: int
+    store_id: Optional[str] = None
+    #: ``return_values`` was asked but the values would not fit in one answer: the batch applied,
+    #: ``previous`` is absent.
+    values_omitted: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,12 +144,14 @@ class FabricStats:
     #: Mean server-side latency of context operations, in milliseconds.
     avg_latency_ms: float
     revision: int
+    store_id: Optional[str] = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class CleanupResult:
     deleted: int
     revision: int
+    store_id: Optional[str] = None
 
 
 # ---- Watch ----
@@ -169,8 +186,12 @@ class WatchMessage:
     - ``reset`` (resumable watches): replace what you hold with ``contexts``, read at or after
       ``revision``; the events that follow are every change after it, so apply an event only when it
       is newer than the context you hold for its key.
-    - ``compacted`` (raw watches, ``resume=False``): the start revision left the server's history;
-      ``compact_revision`` is the oldest still served. Re-read, then watch from ``revision``.
+    - ``compacted`` (raw watches, ``resume=False``): the start revision left the server's history
+      (or belongs to another store history); ``compact_revision`` is the oldest still served.
+      Re-read, then watch from ``revision``.
+
+    ``store_id`` names the store history ``revision`` belongs to; a resumable watch whose store was
+    replaced (a restarted memory server, a flushed Redis) delivers a ``reset`` with the new one.
     """
 
     kind: str
@@ -178,6 +199,7 @@ class WatchMessage:
     event: Optional[WatchEvent] = None
     contexts: Optional[List[Context]] = None
     compact_revision: Optional[int] = None
+    store_id: Optional[str] = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,6 +213,22 @@ class WatchRetry:
     max_delay: float = 5.0
     #: Told about every failure that will be retried: (error, attempt, delay in seconds).
     on_retry: Optional[Callable[[FabricError, int, float], None]] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallRetry:
+    """How a client retries a unary call that failed with UNAVAILABLE (a server restarting or
+    unreachable, its store briefly down), within the call's deadline: reads as they are, writes with
+    an idempotency key (the call's own or one generated per call) so a retried write applies once,
+    ``record_execution`` with a client-made id. Streams are not retried (``watch()`` resumes itself).
+    """
+
+    #: Attempts in all, the first included.
+    max_attempts: int = 3
+    #: Seconds before the first retry; doubles for each further one, drawn from its upper half.
+    initial_delay: float = 0.05
+    #: Cap on the delay between attempts, in seconds.
+    max_delay: float = 1.0
 
 
 # ---- Search ----

@@ -7,6 +7,12 @@ half so that clients cut off together do not return together) and opens a new on
 ``start_revision`` = the resume point; the server replays what was missed. The first message of a
 resumed stream is passed on as ``progress``: nothing is repeated, nothing skipped.
 
+Revisions mean something only within one store history (the ``store_id`` every message carries), so
+it re-reads the same way when the store is not the one it resumes from: the server answers a resume
+from another history as compacted, a ``created`` naming another store id is not trusted either, and a
+store behind the resume point (OUT_OF_RANGE: it lost changes the watch delivered) is re-read too. A
+restarted memory server or a flushed Redis never leaves a watch silently following the wrong history.
+
 When the resume point has left the server's history (``compacted``), and for ``snapshot``, it
 re-reads: it opens a live stream, waits for ``created`` (revision R), reads the matching contexts
 (all state at or after R), yields ``reset`` with R, then passes on the events after R from the same
@@ -20,12 +26,12 @@ both (maybe) in the read and certainly in the stream, never in neither.
 from __future__ import annotations
 
 import asyncio
-import random
 import threading
 from typing import Any, AsyncIterator, Iterator, List, Optional, Union
 
 import grpc
 
+from ._backoff import backoff_delay
 from ._calls import WatchSpec
 from ._wire import watch_message_from_pb
 from .errors import FabricError
@@ -35,12 +41,6 @@ from .types import Context, WatchMessage, WatchRetry
 #: shutdown, INTERNAL for a reset HTTP/2 stream), the watcher fell behind (ABORTED), a limit that frees
 #: up (RESOURCE_EXHAUSTED), a deadline. Anything else would fail the same way again and is raised.
 RETRYABLE = frozenset({"UNAVAILABLE", "ABORTED", "CANCELLED", "INTERNAL", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"})
-
-
-def backoff_delay(attempt: int, initial: float, maximum: float) -> float:
-    """Delay before retry ``attempt`` (1-based): min(maximum, initial * 2**(attempt-1)), from its upper half."""
-    ceiling = min(maximum, initial * 2 ** min(attempt - 1, 30))
-    return ceiling / 2 + random.random() * ceiling / 2
 
 
 def task_cancelled() -> bool:
@@ -64,19 +64,25 @@ READ, COMPACTED = _Read(), _Compacted()
 class _Resume:
     """The state of a resumable watch, fed one message or failure at a time."""
 
-    def __init__(self, spec: WatchSpec, start_revision: int, snapshot: bool, retry: WatchRetry) -> None:
+    def __init__(self, spec: WatchSpec, start_revision: int, store_id: Optional[str], snapshot: bool, retry: WatchRetry) -> None:
         if snapshot and start_revision:
             raise FabricError.invalid("snapshot", "cannot be combined with start_revision")
         self.spec = spec
         self.retry = retry
         #: The resume point; None: start live (from the server's current revision).
         self.resume_from: Optional[int] = start_revision or None
+        #: The store history the resume point belongs to, once known.
+        self.store_id = store_id
         self.need_reset = snapshot
+        self.resuming = False
         self.announced = False
         self.failures = 0
 
     def request(self) -> Any:
-        return self.spec.request(0 if self.need_reset else self.resume_from or 0)
+        self.resuming = not self.need_reset and self.resume_from is not None
+        if self.resuming:
+            return self.spec.request(self.resume_from or 0, self.store_id)
+        return self.spec.request(0)
 
     def on_message(self, m: WatchMessage) -> Union[WatchMessage, _Read, _Compacted, None]:
         """What to do with a message: yield it, read then reset, end the stream, or skip it (None)."""
@@ -84,12 +90,16 @@ class _Resume:
         if m.kind == "compacted":
             return COMPACTED
         if m.kind == "created":
+            if self.resuming and self.store_id and m.store_id and m.store_id != self.store_id:
+                # Registered in another history than the resume point's: re-read instead.
+                return COMPACTED
             self.resume_from = m.revision
+            self.store_id = m.store_id or self.store_id
             if self.need_reset:
                 return READ
             first = not self.announced
             self.announced = True
-            return m if first else WatchMessage(kind="progress", revision=m.revision)
+            return m if first else WatchMessage(kind="progress", revision=m.revision, store_id=self.store_id)
         if m.kind == "event" and self.resume_from is not None and m.revision <= self.resume_from:
             return None
         self.resume_from = max(self.resume_from or 0, m.revision)
@@ -98,7 +108,7 @@ class _Resume:
     def reset(self, contexts: List[Context]) -> WatchMessage:
         self.need_reset = False
         self.announced = True
-        return WatchMessage(kind="reset", revision=self.resume_from or 0, contexts=contexts)
+        return WatchMessage(kind="reset", revision=self.resume_from or 0, contexts=contexts, store_id=self.store_id)
 
     def on_end(self, compacted: bool) -> None:
         """A stream ended. Compacted: re-read from a live stream right away (nothing failed)."""
@@ -110,7 +120,9 @@ class _Resume:
     def on_failure(self, error: FabricError) -> float:
         """The delay before the next stream; raises ``error`` when retrying cannot fix it."""
         if error.code == "OUT_OF_RANGE" and self.resume_from is not None and not self.need_reset:
-            # The store is behind the revision we resume from (its history restarted): re-read now.
+            # The store is behind what this watch delivered: the changes since are not its history.
+            if self.retry.on_retry is not None:
+                self.retry.on_retry(error, self.failures + 1, 0.0)
             self.need_reset = True
             self.resume_from = None
             return 0.0
@@ -130,16 +142,19 @@ def _retry_of(resume: Union[bool, WatchRetry]) -> WatchRetry:
 class _WatchBase:
     """What the two streams share: how they start, stop, and open a stream on their client."""
 
-    def __init__(self, client: Any, spec: WatchSpec, start_revision: int, snapshot: bool, resume: Union[bool, WatchRetry], stopped: Any) -> None:
+    def __init__(
+        self, client: Any, spec: WatchSpec, start_revision: int, store_id: Optional[str], snapshot: bool,
+        resume: Union[bool, WatchRetry], stopped: Any,
+    ) -> None:
         self._client = client
         self._stopped = stopped
         self._call: Any = None
         if resume is False:
             if snapshot:
                 raise FabricError.invalid("snapshot", "needs resume (a raw watch cannot re-read)")
-            self._messages = self._raw(spec.request(start_revision))
+            self._messages = self._raw(spec.request(start_revision, store_id))
         else:
-            self._messages = self._resumable(_Resume(spec, start_revision, snapshot, _retry_of(resume)))
+            self._messages = self._resumable(_Resume(spec, start_revision, store_id, snapshot, _retry_of(resume)))
 
     def _raw(self, request: Any) -> Any:
         raise NotImplementedError
@@ -173,8 +188,8 @@ class WatchStream(_WatchBase, Iterator[WatchMessage]):
     retrying cannot fix (INVALID_ARGUMENT, PERMISSION_DENIED, ...), or any failure with ``resume=False``.
     """
 
-    def __init__(self, client: Any, spec: WatchSpec, start_revision: int, snapshot: bool, resume: Union[bool, WatchRetry]) -> None:
-        super().__init__(client, spec, start_revision, snapshot, resume, threading.Event())
+    def __init__(self, client: Any, spec: WatchSpec, start_revision: int, store_id: Optional[str], snapshot: bool, resume: Union[bool, WatchRetry]) -> None:
+        super().__init__(client, spec, start_revision, store_id, snapshot, resume, threading.Event())
 
     def __iter__(self) -> "WatchStream":
         return self
@@ -232,8 +247,8 @@ class AsyncWatchStream(_WatchBase, AsyncIterator[WatchMessage]):
     same behaviour as :class:`WatchStream`. End it with ``close()``, ``async with``, cancelling the
     task, or ``AsyncFabricClient.close()``."""
 
-    def __init__(self, client: Any, spec: WatchSpec, start_revision: int, snapshot: bool, resume: Union[bool, WatchRetry]) -> None:
-        super().__init__(client, spec, start_revision, snapshot, resume, asyncio.Event())
+    def __init__(self, client: Any, spec: WatchSpec, start_revision: int, store_id: Optional[str], snapshot: bool, resume: Union[bool, WatchRetry]) -> None:
+        super().__init__(client, spec, start_revision, store_id, snapshot, resume, asyncio.Event())
 
     def __aiter__(self) -> "AsyncWatchStream":
         return self

@@ -8,7 +8,7 @@ import unittest
 import uuid
 from typing import List
 
-from support import FabricServer, typescript_set
+from support import FabricServer, LosingProxy, typescript_set
 
 from cache_fabric import AsyncFabricClient, FabricError, PromptCache, SetOperation, WatchRetry
 
@@ -101,6 +101,24 @@ class AsyncClientTest(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(FabricError) as e:
             await closed.get_context("k")
         self.assertEqual(e.exception.code, "FAILED_PRECONDITION")
+
+    async def test_a_write_whose_answer_is_lost_is_retried_and_applies_once(self) -> None:
+        proxy = LosingProxy(server.address)
+        try:
+            async with AsyncFabricClient(proxy.address, timeout=30) as through:
+                ctx = await through.set_context(self.p + "lost", "applied once")
+            self.assertTrue(proxy.dropped.is_set())
+            self.assertEqual((ctx.version, (await self.fabric.get_context(self.p + "lost")).version), (1, 1))
+        finally:
+            proxy.close()
+        proxy = LosingProxy(server.address)
+        try:
+            async with AsyncFabricClient(proxy.address, retry=False) as through:
+                with self.assertRaises(FabricError) as e:
+                    await through.set_context(self.p + "maybe", 1)
+            self.assertEqual(e.exception.code, "UNAVAILABLE")
+        finally:
+            proxy.close()
 
     async def test_search_executions_and_streams(self) -> None:
         await self.fabric.set_context(self.p + "prompt", "You are a helpful assistant focused on Python", metadata={"t": self.p})
