@@ -41,9 +41,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-#: Every process started here, stopped at exit even when a test fails half-way.
+#: Every process started here, stopped at exit even when a test fails half-way. The servers run in
+#: their own sessions (so pause() can signal their groups), so nothing else would stop them: SIGTERM
+#: (a CI timeout, `timeout`) becomes a normal exit, which runs the atexit hook.
 _running: List[object] = []
 atexit.register(lambda: [p.stop() for p in list(_running)])
+if threading.current_thread() is threading.main_thread():
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 class FabricServer:
