@@ -14,7 +14,9 @@ export async function createSearchFromConfig(
   const embedder = await createEmbedder({
     modelDir: config.modelDir,
     cacheDir: config.modelCache,
+    workers: config.embedWorkers,
     threads: config.embedThreads,
+    nice: config.embedNice,
     batchWindowMs: config.embedBatchWindowMs,
     maxBatch: config.embedMaxBatch,
     maxQueue: config.embedMaxQueue,

@@ -38,12 +38,26 @@ export const SEARCH_SETTINGS = {
     default: undefined as string | undefined,
     parse: parsers.optional(parsers.string),
   },
+  embedWorkers: {
+    env: "FABRIC_EMBED_WORKERS",
+    flag: "embed-workers",
+    description: "Embedder worker threads, each with its own model session; embedding never runs on the event loop. 1 suits 2 cores; about cores/2 on larger machines.",
+    default: 1,
+    parse: parsers.int(1, 64),
+  },
   embedThreads: {
     env: "FABRIC_EMBED_THREADS",
     flag: "embed-threads",
-    description: "onnxruntime intra-op threads for the embedder.",
+    description: "onnxruntime intra-op threads per embedder worker.",
     default: 2,
     parse: parsers.int(1, 64),
+  },
+  embedNice: {
+    env: "FABRIC_EMBED_NICE",
+    flag: "embed-nice",
+    description: "Niceness (0-19) of the embedder threads (Linux: per thread), so serving calls win the CPU over indexing on a busy machine; 0: same priority.",
+    default: 10,
+    parse: parsers.int(0, 19),
   },
   embedBatchWindowMs: {
     env: "FABRIC_EMBED_BATCH_WINDOW_MS",

@@ -10,9 +10,17 @@ export interface Embedder {
   readonly dimension: number;
   /** A stable id of the model (name + content hash), stored beside vectors so a model change forces a re-index. */
   readonly modelId: string;
-  /** Embeds each text; the result has one unit vector per input, in order. */
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * Embeds each text; the result has one unit vector per input, in order. `priority: "background"`
+   * (indexing) yields to interactive calls (search queries) waiting at the same time.
+   */
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
   close(): Promise<void>;
+}
+
+export interface EmbedOptions {
+  /** Default "interactive". */
+  priority?: "interactive" | "background";
 }
 
 /** What a vector carries besides itself: enough to filter and to find the context again. */

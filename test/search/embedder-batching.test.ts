@@ -90,9 +90,9 @@ describe("embedder batching", () => {
 
   it("fails queued calls with UNAVAILABLE on close and refuses new ones", async () => {
     const e = await createEmbedder({ cacheDir, batchWindowMs: 1000 });
-    const queued = e.embed(["waiting"]);
+    const queued = expect(e.embed(["waiting"])).rejects.toMatchObject({ code: "UNAVAILABLE" });
     await e.close();
-    await expect(queued).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await queued;
     await expect(e.embed(["late"])).rejects.toMatchObject({ code: "UNAVAILABLE" });
     await e.close(); // idempotent
   });

@@ -37,6 +37,21 @@ export function sessionOptions(intraOpThreads: number): InferenceSession.Session
   };
 }
 
+let runsInThisThread = 0;
+
+/** Called by every model once per `session.run`: a per-thread count (each thread has its own module state). */
+export function countModelRun(): number {
+  return ++runsInThisThread;
+}
+
+/**
+ * Model runs made on the calling thread. On the server's main thread this stays 0: the embedder
+ * runs every session in worker threads (see worker-pool.ts); tests assert exactly that.
+ */
+export function modelRunsInThisThread(): number {
+  return runsInThisThread;
+}
+
 /** Scales `v` in place to unit length (left as is when it is all zeros). */
 export function normalizeInPlace(v: Float32Array): Float32Array {
   let sum = 0;

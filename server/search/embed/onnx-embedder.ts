@@ -1,23 +1,31 @@
 /**
- * The fabric's embedder: an ONNX model behind a dynamic batcher. Without `modelDir` it is the
- * bundled Universal Sentence Encoder lite (converted into the cache on first use); with `modelDir`
- * it loads a sentence-transformers export from that folder.
+ * The fabric's embedder: an ONNX model in worker threads behind a dynamic batcher. Without
+ * `modelDir` it is the bundled Universal Sentence Encoder lite (converted into the cache on first
+ * use); with `modelDir` it loads a sentence-transformers export from that folder. Tokenising and
+ * inference run in the workers (worker-pool.ts); the event loop only batches texts and receives
+ * vectors, so embedding never stalls the calls the server is answering.
  */
 import { FabricError } from "@cache-fabric/client/api";
 import type { Embedder } from "../types.js";
 import { ensureBundledModel } from "./bundled-model.js";
 import { DynamicBatcher } from "./dynamic-batcher.js";
-import type { EmbeddingModel } from "./embedding-model.js";
-import { loadSentenceTransformerModel } from "./sentence-transformer-model.js";
-import { loadUseLiteModel } from "./use-lite-model.js";
+import { createWorkerPool, type WorkerPool, type WorkerPoolStats } from "./worker-pool.js";
+import type { ModelSpec } from "./worker-protocol.js";
 
 export interface OnnxEmbedderOptions {
   /** Folder with `model.onnx` + `tokenizer.json` (sentence-transformers export). Absent: bundled USE-lite. */
   modelDir?: string;
   /** Cache folder for the converted bundled model (default: `$FABRIC_MODEL_CACHE` or `.cache/models/use-lite`). */
   cacheDir?: string;
-  /** onnxruntime intra-op threads (default 2); inter-op threads are always 1. */
+  /** Model worker threads, each with its own session (default 1). */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker (default 2); inter-op threads are always 1. */
   threads?: number;
+  /**
+   * Niceness of the worker threads, 0..19 (default 10): on a busy machine the event loop (serving
+   * calls) wins the CPU over indexing; idle cores still go to the model. 0 disables it.
+   */
+  nice?: number;
   /** How long the first text of a batch waits for others, from idle (default 2 ms). */
   batchWindowMs?: number;
   /** Most texts per model run (default 32). */
@@ -30,51 +38,63 @@ export interface OnnxEmbedderOptions {
 export interface OnnxEmbedder extends Embedder {
   /** Texts waiting for a model run (queue depth). */
   readonly pendingCount: number;
-  /** Model runs (`session.run` calls) since creation, warm-up excluded. */
+  /** Batches run (one `session.run` each) since creation. */
   readonly runCount: number;
+  /** The workers: how many are ready, restarts, model runs they made. */
+  workerStats(): WorkerPoolStats;
+  /** Makes worker `index` crash (it is restarted); for tests and drills, see WorkerPool. */
+  crashWorker(index: number): Promise<void>;
 }
 
-export const EMBEDDER_DEFAULTS = { threads: 2, batchWindowMs: 2, maxBatch: 32, maxQueue: 1024 } as const;
+export const EMBEDDER_DEFAULTS = { workers: 1, threads: 2, nice: 10, batchWindowMs: 2, maxBatch: 32, maxQueue: 1024 } as const;
 
-function checkInt(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw FabricError.invalid(`embedder.${name}`, `must be an integer >= ${min}, got ${value}`);
+function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw FabricError.invalid(`embedder.${name}`, `must be an integer from ${min} to ${max}, got ${value}`);
+  }
   return value;
 }
 
-/** Loads the model and returns a batching embedder over it. */
+/** Loads the model in its workers and returns a batching embedder over them. */
 export async function createOnnxEmbedder(options: OnnxEmbedderOptions = {}): Promise<OnnxEmbedder> {
+  const workers = checkInt("workers", options.workers ?? EMBEDDER_DEFAULTS.workers, 1, 64);
   const threads = checkInt("threads", options.threads ?? EMBEDDER_DEFAULTS.threads, 1);
+  const nice = checkInt("nice", options.nice ?? EMBEDDER_DEFAULTS.nice, 0, 19);
   const batchWindowMs = checkInt("batchWindowMs", options.batchWindowMs ?? EMBEDDER_DEFAULTS.batchWindowMs, 0);
   const maxBatch = checkInt("maxBatch", options.maxBatch ?? EMBEDDER_DEFAULTS.maxBatch, 1);
   const maxQueue = checkInt("maxQueue", options.maxQueue ?? EMBEDDER_DEFAULTS.maxQueue, 1);
 
-  let model: EmbeddingModel;
+  let model: ModelSpec;
   if (options.modelDir) {
-    model = await loadSentenceTransformerModel({ modelDir: options.modelDir, intraOpThreads: threads });
+    model = { kind: "sentence-transformer", modelDir: options.modelDir };
   } else {
+    // Converting (first start only, well under a second) happens here, before anything is served.
     const bundled = await ensureBundledModel(options.cacheDir);
-    model = await loadUseLiteModel({ ...bundled, intraOpThreads: threads });
+    model = { kind: "use-lite", modelPath: bundled.modelPath, vocabPath: bundled.vocabPath, modelId: bundled.modelId };
   }
+  const pool: WorkerPool = await createWorkerPool({ model, workers, intraOpThreads: threads, nice });
 
-  const batcher = new DynamicBatcher((texts) => model.embedBatch(texts), { batchWindowMs, maxBatch, maxQueue });
+  const batcher = new DynamicBatcher((texts) => pool.run(texts), { batchWindowMs, maxBatch, maxQueue, concurrency: workers });
   let closing: Promise<void> | undefined;
   return {
-    dimension: model.dimension,
-    modelId: model.modelId,
+    dimension: pool.dimension,
+    modelId: pool.modelId,
     get pendingCount() {
       return batcher.pendingCount;
     },
     get runCount() {
       return batcher.runCount;
     },
-    embed(texts) {
+    workerStats: () => pool.stats(),
+    crashWorker: (index) => pool.crashWorker(index),
+    embed(texts, embedOptions) {
       if (!Array.isArray(texts)) return Promise.reject(FabricError.invalid("texts", "must be an array of strings"));
       const bad = texts.findIndex((t) => typeof t !== "string");
       if (bad >= 0) return Promise.reject(FabricError.invalid(`texts[${bad}]`, "must be a string"));
-      return batcher.submit(texts);
+      return batcher.submit(texts, embedOptions?.priority);
     },
     close() {
-      closing ??= batcher.close().then(() => model.release());
+      closing ??= batcher.close().then(() => pool.close());
       return closing;
     },
   };

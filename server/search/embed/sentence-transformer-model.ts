@@ -9,7 +9,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
-import { type EmbeddingModel, normalizeInPlace, sessionOptions } from "./embedding-model.js";
+import { countModelRun, type EmbeddingModel, normalizeInPlace, sessionOptions } from "./embedding-model.js";
 import { WordPieceTokenizer } from "./wordpiece-tokenizer.js";
 
 export interface SentenceTransformerOptions {
@@ -91,6 +91,7 @@ export async function loadSentenceTransformerModel(options: SentenceTransformerO
     const run = async (texts: readonly string[]): Promise<Float32Array[]> => {
       const rows = texts.map((t) => tokenizer.encode(t).ids);
       const { feeds, mask, seq } = bertInputs(rows, tokenizer.padId, session.inputNames);
+      countModelRun();
       const result = (await session.run(feeds, [output]))[output]!;
       const data = result.data as Float32Array;
       if (result.dims.length === 2) {

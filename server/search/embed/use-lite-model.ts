@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
-import { type EmbeddingModel, sessionOptions } from "./embedding-model.js";
+import { countModelRun, type EmbeddingModel, sessionOptions } from "./embedding-model.js";
 import { type SentencePieceVocab, SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
 
 /** USE-lite reads at most this many tokens per sentence (its graph drops positions >= 128). */
@@ -55,6 +55,7 @@ export async function loadUseLiteModel(options: UseLiteModelOptions): Promise<Em
     dimension,
     async embedBatch(texts) {
       if (texts.length === 0) return [];
+      countModelRun();
       const result = await session.run(sparseBatch(texts.map(encode)), [output]);
       const tensor = result[output]!;
       if (tensor.dims[0] !== texts.length || tensor.dims[1] !== dimension) {
