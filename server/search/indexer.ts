@@ -25,7 +25,18 @@ export interface Indexer {
   waitFor(revision: number, signal?: AbortSignal): Promise<void>;
   /** Empties the index and embeds every context of the indexed scopes again. */
   rebuild(onProgress?: (done: number, total: number) => void): Promise<void>;
+  /** What the indexer did: for tests, metrics and SearchStatus. */
+  stats(): IndexerStats;
   close(): Promise<void>;
+}
+
+export interface IndexerStats {
+  /** Texts handed to the embedder since start. */
+  embedded: number;
+  /** Changes dropped unembedded because a newer change of the same key came before their turn. */
+  superseded: number;
+  /** Keys with a change waiting to be indexed. */
+  pending: number;
 }
 
 /** The vector id of a context. */
@@ -33,27 +44,48 @@ export const vectorId = (scope: Scope, key: string) => `${scope}/${key}`;
 
 const RETRY_MS = 500;
 
+/** The newest change of one key not yet in the index, and the oldest revision folded into it. */
+interface Pending {
+  event: ChangeEvent;
+  /** Revision of the oldest change of this key not yet reflected: what `applied` must stay below. */
+  first: number;
+}
+
 /**
  * Keeps the vector index in step with the store, off the write path: it follows the store's change
  * feed (the same one Watch uses), embeds PUTs of indexed scopes in batches and removes the vectors
  * of DELETE and EXPIRE (and of PUTs whose value has no text).
  *
  * Invariants:
- * - `applied` is the highest revision R such that every change ≤ R is reflected in the index; it only
- *   grows. Changes in other scopes count as applied at once.
+ * - Coalescing: at most one change per key waits. A newer change of a key replaces the waiting one
+ *   (only the newest text of a key is embedded; a DELETE cancels a pending embed), keeping the older
+ *   one's place in line and its `first` revision, so a key written continuously is not starved.
+ *   A key whose step is in flight gets a new entry; the in-flight result is overwritten after it.
+ * - `pending` is ordered by `first` (entries are appended as revisions grow, and a replaced entry
+ *   keeps its place), and a step takes entries from its front. So `applied` — the highest revision
+ *   R such that every change ≤ R is reflected in the index — is one below the `first` of the step in
+ *   flight, else of the front entry, else the last revision the feed delivered. It only grows.
+ *   Changes in other scopes count as applied at once.
  * - While a scan (initial build or rebuild) runs, the feed keeps flowing; `latest` remembers the
  *   revision last written for each id, so whichever of the scan and the feed comes second never
  *   puts back an older version (a scan result older than a change already applied is skipped).
  * - A start scans the indexed scopes and embeds only what the index does not already hold at the
  *   same revision, so a restart over a persistent index (Qdrant) re-embeds only what changed.
- * - A failed step (embedder queue full, Qdrant down) is retried after RETRY_MS with the same
- *   changes; nothing is dropped, so `applied` never claims a change that is not in the index.
+ * - A failed step (embedder queue full, a worker restarting, Qdrant down) is retried after RETRY_MS:
+ *   its entries go back to the front of the line, merged with any newer change of the same key;
+ *   nothing is dropped, so `applied` never claims a change that is not in the index.
+ * - Embedding is `background` priority: search queries are embedded first.
  */
 export function createIndexer(options: IndexerOptions): Indexer {
   const { store, embedder, index, scopes } = options;
   const indexed = new Set<Scope>(scopes);
   const batchSize = options.batchSize ?? 64;
-  const pending: ChangeEvent[] = [];
+  let pending = new Map<string, Pending>();
+  /** `first` of the step in flight, if any, and how many keys it holds. */
+  let inFlightFirst: number | undefined;
+  let inFlightKeys = 0;
+  /** Highest revision the feed delivered. */
+  let received = 0;
   const waiters: { revision: number; resolve: () => void }[] = [];
   let latest: Map<string, number> | undefined = new Map();
   let applied = 0;
@@ -61,9 +93,23 @@ export function createIndexer(options: IndexerOptions): Indexer {
   let closed = false;
   let scanning = 0;
   let retryTimer: NodeJS.Timeout | undefined;
+  let initialDone = false;
+  const counters = { embedded: 0, superseded: 0 };
 
   const unsubscribe = store.subscribe((events) => {
-    pending.push(...events);
+    for (const e of events) {
+      received = Math.max(received, e.revision);
+      if (!indexed.has(e.scope)) continue;
+      const id = vectorId(e.scope, e.key);
+      const waiting = pending.get(id);
+      if (waiting) {
+        waiting.event = e;
+        counters.superseded++;
+      } else {
+        pending.set(id, { event: e, first: e.revision });
+      }
+    }
+    settle();
     void drain();
   });
 
@@ -73,6 +119,14 @@ export function createIndexer(options: IndexerOptions): Indexer {
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (waiters[i].revision <= applied) waiters.splice(i, 1)[0].resolve();
     }
+  };
+
+  /** Moves `applied` as far as the line allows (see the invariants); not before the initial scan is done. */
+  const settle = () => {
+    if (!initialDone) return;
+    const front = pending.values().next();
+    const bound = inFlightFirst ?? (front.done ? received + 1 : front.value.first);
+    advance(bound - 1);
   };
 
   /** Upserts or removes vectors for the given contexts/removals, skipping anything older than what is held. */
@@ -90,7 +144,8 @@ export function createIndexer(options: IndexerOptions): Indexer {
     }
     for (const r of removals) if (fresh(r.id, r.revision)) gone.push(r);
     if (upserts.length) {
-      const vectors = await embedder.embed(upserts.map((u) => u.text));
+      counters.embedded += upserts.length;
+      const vectors = await embedder.embed(upserts.map((u) => u.text), { priority: "background" });
       const points: VectorPoint[] = upserts.map((u, i) => ({
         id: u.id,
         vector: vectors[i],
@@ -105,31 +160,50 @@ export function createIndexer(options: IndexerOptions): Indexer {
     }
   };
 
+  /** Puts a failed step's entries back at the front of the line, merged with newer changes of their keys. */
+  const requeue = (step: [string, Pending][]) => {
+    const next = new Map<string, Pending>();
+    for (const [id, entry] of step) {
+      const newer = pending.get(id);
+      next.set(id, newer ? { event: newer.event, first: entry.first } : entry);
+    }
+    for (const [id, entry] of pending) if (!next.has(id)) next.set(id, entry);
+    pending = next;
+  };
+
   async function drain(): Promise<void> {
     if (draining || closed) return;
     draining = true;
     try {
-      while (pending.length > 0 && !closed) {
-        const batch = pending.slice(0, batchSize);
-        // Within a batch only the last change of each id matters.
-        const last = new Map<string, ChangeEvent>();
-        for (const e of batch) if (indexed.has(e.scope)) last.set(vectorId(e.scope, e.key), e);
+      while (pending.size > 0 && !closed) {
+        const step: [string, Pending][] = [];
+        for (const entry of pending) {
+          step.push(entry);
+          if (step.length === batchSize) break;
+        }
+        for (const [id] of step) pending.delete(id);
+        inFlightFirst = step[0][1].first;
+        inFlightKeys = step.length;
         const puts: Context[] = [];
         const removals: { id: string; revision: number }[] = [];
-        for (const [id, e] of last) {
+        for (const [id, { event: e }] of step) {
           if (e.type === "PUT" && e.context) puts.push(e.context);
           else removals.push({ id, revision: e.revision });
         }
         try {
           await apply(puts, removals);
         } catch (e) {
+          requeue(step);
+          inFlightFirst = undefined;
+          inFlightKeys = 0;
           options.onError?.(e);
           retryTimer = setTimeout(() => void drain(), RETRY_MS);
           retryTimer.unref();
           return;
         }
-        pending.splice(0, batch.length);
-        advance(batch[batch.length - 1].revision);
+        inFlightFirst = undefined;
+        inFlightKeys = 0;
+        settle();
       }
     } finally {
       draining = false;
@@ -179,7 +253,11 @@ export function createIndexer(options: IndexerOptions): Indexer {
   // revision arrives through it. Every change up to that revision is reflected once the scan is done
   // (a removal the scan could not see is the one exception: see search-ops.ts, hits are checked
   // against the store, so a vector left behind never surfaces).
-  const ready = scan().then(advance);
+  const ready = scan().then((startRevision) => {
+    initialDone = true;
+    advance(startRevision);
+    settle();
+  });
   ready.catch((e) => options.onError?.(e));
 
   return {
@@ -200,6 +278,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
         }, { once: true });
       });
     },
+    stats: () => ({ ...counters, pending: pending.size + inFlightKeys }),
     async rebuild(onProgress) {
       await ready;
       await index.clear();
