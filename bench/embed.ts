@@ -35,6 +35,7 @@ function tee(primary: MemoryVectorIndex, reference: VectorIndex): VectorIndex {
       await reference.delete(ids);
     },
     search: (v, o) => primary.search(v, o),
+    score: (v, ids) => primary.score(v, ids),
     revisions: (ids) => primary.revisions(ids),
     count: () => primary.count(),
     clear: async () => {

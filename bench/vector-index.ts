@@ -64,7 +64,7 @@ export async function benchSearch(index: VectorIndex, dim: number, n: number, qu
   for (let i = 0; i < n; i += batch) {
     const points: VectorPoint[] = [];
     for (let j = i; j < Math.min(n, i + batch); j++) {
-      points.push({ id: `BENCH/p${j}`, vector: generator.next(), payload: { scope: "BENCH", key: `p${j}`, metadata: {}, revision: j } });
+      points.push({ id: `BENCH/p${j}`, vectors: [generator.next()], payload: { scope: "BENCH", key: `p${j}`, metadata: {}, revision: j } });
     }
     await index.upsert(points);
   }
@@ -91,7 +91,7 @@ export async function benchSearch(index: VectorIndex, dim: number, n: number, qu
     for (let i = 0; i < n; i += batch) {
       const points: VectorPoint[] = [];
       for (let j = i; j < Math.min(n, i + batch); j++) {
-        points.push({ id: `BENCH/p${j}`, vector: replay.next(), payload: { scope: "BENCH", key: `p${j}`, metadata: {}, revision: j } });
+        points.push({ id: `BENCH/p${j}`, vectors: [replay.next()], payload: { scope: "BENCH", key: `p${j}`, metadata: {}, revision: j } });
       }
       await exact.upsert(points);
     }

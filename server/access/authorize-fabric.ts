@@ -1,6 +1,6 @@
 import { createPipeline } from "@cache-fabric/client/api";
 import {
-  SCOPES, type ExecutionWithFeedback, type Fabric, type Scope, type WatchMessage,
+  SCOPES, type ExecutionWithFeedback, type Fabric, type Scope, type SearchNamespace, type WatchMessage,
 } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
 import { escapeGlob } from "../contexts/glob.js";
@@ -9,7 +9,7 @@ import { currentCall } from "../grpc/adapter.js";
 import { authorizePrompts } from "../prompts/authorize-prompts.js";
 import { principalOf } from "./authenticate.js";
 import {
-  allows, allowsSome, covers, denied, requireAllowed, requireCovers, requireSome, scopesOf, userPrefix, type Principal,
+  allows, allowsSome, denied, requireAllowed, requireCovers, requireSome, scopesOf, userPrefix, type Principal,
 } from "./policy.js";
 
 export interface AuthorizeOptions {
@@ -38,6 +38,8 @@ const DEFAULT_SEARCH_LIMIT = 10;
  * - listings (query, search, watch, listExecutions, exportTrainingData): the caller needs read on
  *   some of the scope; results are filtered to what it may read. A USER-bound caller listing the USER
  *   scope with no pattern is narrowed to its own `user:{id}:*` (pages are then full, not filtered);
+ *   search passes the caller's readable namespaces (scope + key prefix per grant) into the index, so
+ *   it ranks only what the caller may read;
  * - bulk operations (cleanup, executionStats, feedbackSummary, reindex) need a grant that covers
  *   every key they can touch or summarise;
  * - stats and searchStatus report counts and health, never contexts: any authenticated caller;
@@ -161,11 +163,16 @@ export function authorizeFabric(inner: Fabric, options: AuthorizeOptions = {}): 
       if (!p) return inner.search(input, o);
       const scopes = scopesOf(input.scope === undefined ? undefined : validateScope(input.scope));
       if (!scopes.some((s) => allowsSome(p, "read", s))) throw denied(p, "read", input.scope === undefined ? "any scope" : `the ${input.scope} scope`);
-      // Filtering may drop some of the best hits: ask for the most the index answers, keep `limit`.
+      // The caller's grants go into the index as namespaces, so a filtered search ranks only what
+      // the caller may read (a user's own memories are never crowded out by everyone else's).
+      const { within, exact } = readableNamespaces(p, scopes, input.within);
+      const narrowed = { ...input, within };
+      if (exact) return (await inner.search(narrowed, o)).filter((r) => allows(p, "read", r.context.scope, r.context.key));
+      // Some grant is not a plain prefix (`*:public`): the namespaces are a superset; ask for the
+      // most the index answers and keep what the caller may read.
       const wanted = input.limit === undefined || input.limit === 0 ? DEFAULT_SEARCH_LIMIT : input.limit;
-      const complete = scopes.every((s) => covers(p, "read", s, "*"));
-      const widen = !complete && Number.isInteger(wanted) && wanted >= 1 && wanted <= MAX_SEARCH_LIMIT;
-      const results = await inner.search(widen ? { ...input, limit: MAX_SEARCH_LIMIT } : input, o);
+      const widen = Number.isInteger(wanted) && wanted >= 1 && wanted <= MAX_SEARCH_LIMIT;
+      const results = await inner.search(widen ? { ...narrowed, limit: MAX_SEARCH_LIMIT } : narrowed, o);
       const visible = results.filter((r) => allows(p, "read", r.context.scope, r.context.key));
       return widen ? visible.slice(0, wanted) : visible;
     },
@@ -244,6 +251,51 @@ export function authorizeFabric(inner: Fabric, options: AuthorizeOptions = {}): 
     close: () => inner.close(),
   };
   return self;
+}
+
+/**
+ * The (scope, key prefix) namespaces `p` may read among `scopes` (or among the `requested`
+ * namespaces), one per read grant: a grant's keys glob contributes its literal prefix (`router:*` →
+ * `router:`, `*` → the whole scope), narrowed to `user:{id}:` in USER for a user-bound token.
+ * `exact` is true when every contributing glob is a plain prefix glob, so the namespaces are exactly
+ * what `allows` permits; otherwise they are a superset and results must still be filtered.
+ */
+function readableNamespaces(p: Principal, scopes: readonly Scope[], requested: readonly SearchNamespace[] | undefined): { within: SearchNamespace[]; exact: boolean } {
+  let exact = true;
+  const allowed: SearchNamespace[] = [];
+  for (const scope of scopes) {
+    for (const g of p.grants) {
+      if (!(g.scope === "*" || g.scope === scope) || !g.read) continue;
+      let prefix = g.keys.prefix;
+      const plain = g.keys.source === "*" || g.keys.source === escapeGlob(prefix) + "*";
+      if (scope === "USER" && p.user !== undefined) {
+        const own = userPrefix(p.user);
+        if (own.startsWith(prefix)) prefix = own;
+        else if (!prefix.startsWith(own)) continue; // the grant names other users' keys only
+      }
+      if (!plain) exact = false;
+      allowed.push({ scope, ...(prefix ? { keyPrefix: prefix } : {}) });
+    }
+  }
+  let within = allowed;
+  if (requested !== undefined && Array.isArray(requested)) {
+    // What the caller asked for, intersected with what it may read.
+    within = [];
+    requested.forEach((r, i) => {
+      const scope = validateScope(r?.scope, `within[${i}].scope`);
+      const want = typeof r.keyPrefix === "string" ? r.keyPrefix : "";
+      for (const a of allowed) {
+        if (a.scope !== scope) continue;
+        const have = a.keyPrefix ?? "";
+        if (want.startsWith(have)) within.push({ scope, ...(want ? { keyPrefix: want } : {}) });
+        else if (have.startsWith(want)) within.push({ scope, ...(have ? { keyPrefix: have } : {}) });
+      }
+    });
+  }
+  // A namespace inside another of the same scope adds nothing.
+  const covered = (n: SearchNamespace, m: SearchNamespace) => n !== m && n.scope === m.scope && (n.keyPrefix ?? "").startsWith(m.keyPrefix ?? "");
+  const unique = within.filter((n, i) => !within.some((m, j) => covered(n, m) && !(covered(m, n) && j > i)));
+  return { within: unique, exact };
 }
 
 function callerPrincipal(): Principal | undefined {

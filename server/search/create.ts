@@ -20,6 +20,7 @@ export async function createSearchFromConfig(
     batchWindowMs: config.embedBatchWindowMs,
     maxBatch: config.embedMaxBatch,
     maxQueue: config.embedMaxQueue,
+    maxChunks: config.searchMaxChunks,
   });
   const index = config.qdrantUrl
     ? createQdrantVectorIndex({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, collection: config.qdrantCollection, timeoutMs: config.qdrantTimeoutMs })
@@ -30,6 +31,9 @@ export async function createSearchFromConfig(
     index,
     indexKind: config.qdrantUrl ? "qdrant" : "memory",
     scopes: config.searchScopes,
+    mode: config.searchHybrid ? "hybrid" : "vector",
+    minSimilarity: config.searchMinSimilarity,
+    textRules: config.searchText,
     ...(onIndexError ? { onIndexError } : {}),
   };
 }

@@ -2,13 +2,18 @@ import type { Context, Scope } from "@cache-fabric/client/api";
 import { FabricError } from "@cache-fabric/client/api";
 import { compileGlob } from "../contexts/glob.js";
 import type { ChangeEvent, Store } from "../store/types.js";
-import { textOf } from "./text.js";
-import type { Embedder, VectorIndex, VectorPoint } from "./types.js";
+import type { LexicalIndex } from "./lexical/bm25-index.js";
+import { createTextExtractor, type TextExtractor } from "./text.js";
+import type { DocumentVectors, Embedder, VectorIndex, VectorPoint } from "./types.js";
 
 export interface IndexerOptions {
   store: Store;
   embedder: Embedder;
   index: VectorIndex;
+  /** The lexical index kept beside the vectors (same texts, same filters); absent: vectors only. */
+  lexical?: LexicalIndex;
+  /** What text each context is indexed by (default: createTextExtractor()). */
+  text?: TextExtractor;
   scopes: readonly Scope[];
   /** Most contexts embedded per step. Default 64. */
   batchSize?: number;
@@ -33,6 +38,8 @@ export interface Indexer {
 export interface IndexerStats {
   /** Texts handed to the embedder since start. */
   embedded: number;
+  /** Vectors those texts gave (one per chunk). */
+  chunks: number;
   /** Changes dropped unembedded because a newer change of the same key came before their turn. */
   superseded: number;
   /** Keys with a change waiting to be indexed. */
@@ -52,9 +59,10 @@ interface Pending {
 }
 
 /**
- * Keeps the vector index in step with the store, off the write path: it follows the store's change
- * feed (the same one Watch uses), embeds PUTs of indexed scopes in batches and removes the vectors
- * of DELETE and EXPIRE (and of PUTs whose value has no text).
+ * Keeps the vector index (and the lexical index beside it) in step with the store, off the write
+ * path: it follows the store's change feed (the same one Watch uses), embeds PUTs of indexed scopes
+ * in batches (long texts as several chunks) and removes the vectors of DELETE and EXPIRE (and of
+ * PUTs whose value has no text).
  *
  * Invariants:
  * - Coalescing: at most one change per key waits. A newer change of a key replaces the waiting one
@@ -70,14 +78,18 @@ interface Pending {
  *   revision last written for each id, so whichever of the scan and the feed comes second never
  *   puts back an older version (a scan result older than a change already applied is skipped).
  * - A start scans the indexed scopes and embeds only what the index does not already hold at the
- *   same revision, so a restart over a persistent index (Qdrant) re-embeds only what changed.
+ *   same revision, so a restart over a persistent index (Qdrant) re-embeds only what changed; the
+ *   in-process lexical index is rebuilt from the scan in full (no model involved).
+ * - The lexical index is written after the vector index, with the same text: a context is in it
+ *   exactly when its vectors are.
  * - A failed step (embedder queue full, a worker restarting, Qdrant down) is retried after RETRY_MS:
  *   its entries go back to the front of the line, merged with any newer change of the same key;
  *   nothing is dropped, so `applied` never claims a change that is not in the index.
  * - Embedding is `background` priority: search queries are embedded first.
  */
 export function createIndexer(options: IndexerOptions): Indexer {
-  const { store, embedder, index, scopes } = options;
+  const { store, embedder, index, scopes, lexical } = options;
+  const extractor = options.text ?? createTextExtractor();
   const indexed = new Set<Scope>(scopes);
   const batchSize = options.batchSize ?? 64;
   let pending = new Map<string, Pending>();
@@ -94,7 +106,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
   let scanning = 0;
   let retryTimer: NodeJS.Timeout | undefined;
   let initialDone = false;
-  const counters = { embedded: 0, superseded: 0 };
+  const counters = { embedded: 0, chunks: 0, superseded: 0 };
 
   const unsubscribe = store.subscribe((events) => {
     for (const e of events) {
@@ -129,33 +141,53 @@ export function createIndexer(options: IndexerOptions): Indexer {
     advance(bound - 1);
   };
 
-  /** Upserts or removes vectors for the given contexts/removals, skipping anything older than what is held. */
-  const apply = async (puts: Context[], removals: { id: string; revision: number }[]): Promise<void> => {
+  /** Embeds documents: chunked when the embedder can, else one vector per text. */
+  const embedTexts = async (texts: string[]): Promise<DocumentVectors[]> => {
+    if (embedder.embedDocuments) return embedder.embedDocuments(texts, { priority: "background" });
+    const vectors = await embedder.embed(texts, { priority: "background" });
+    return vectors.map((v, i) => ({ vectors: [v], spans: [[0, texts[i]!.length]] }));
+  };
+
+  /**
+   * Upserts or removes vectors for the given contexts/removals, skipping anything older than what
+   * is held. Contexts in `held` are in the vector index at this revision already (a restart over
+   * Qdrant): they are not embedded again, only put in the lexical index.
+   */
+  const apply = async (puts: Context[], removals: { id: string; revision: number }[], held?: ReadonlyMap<string, number>): Promise<void> => {
     const fresh = (id: string, revision: number) => !latest || (latest.get(id) ?? -1) < revision;
     const upserts: { id: string; ctx: Context; text: string }[] = [];
+    const kept: { id: string; ctx: Context; text: string }[] = [];
     // Removals carry the revision that removed the vector: a PUT with no text, a DELETE or an EXPIRE.
     const gone: { id: string; revision: number }[] = [];
     for (const ctx of puts) {
       const id = vectorId(ctx.scope, ctx.key);
       if (!fresh(id, ctx.revision)) continue;
-      const text = textOf(ctx.value);
+      const text = extractor.textOf(ctx.scope, ctx.key, ctx.value);
       if (text === undefined) gone.push({ id, revision: ctx.revision });
-      else upserts.push({ id, ctx, text });
+      else (held?.get(id) === ctx.revision ? kept : upserts).push({ id, ctx, text });
     }
     for (const r of removals) if (fresh(r.id, r.revision)) gone.push(r);
     if (upserts.length) {
       counters.embedded += upserts.length;
-      const vectors = await embedder.embed(upserts.map((u) => u.text), { priority: "background" });
-      const points: VectorPoint[] = upserts.map((u, i) => ({
-        id: u.id,
-        vector: vectors[i],
-        payload: { scope: u.ctx.scope, key: u.ctx.key, metadata: { ...u.ctx.metadata }, revision: u.ctx.revision },
-      }));
+      const docs = await embedTexts(upserts.map((u) => u.text));
+      const points: VectorPoint[] = upserts.map((u, i) => {
+        counters.chunks += docs[i]!.vectors.length;
+        return {
+          id: u.id,
+          vectors: docs[i]!.vectors,
+          spans: docs[i]!.spans,
+          payload: { scope: u.ctx.scope, key: u.ctx.key, metadata: { ...u.ctx.metadata }, revision: u.ctx.revision },
+        };
+      });
       await index.upsert(points);
     }
     if (gone.length) await index.delete(gone.map((g) => g.id));
+    if (lexical) {
+      for (const u of [...upserts, ...kept]) lexical.upsert(u.id, u.text, { scope: u.ctx.scope, key: u.ctx.key, metadata: u.ctx.metadata });
+      for (const g of gone) lexical.delete(g.id);
+    }
     if (latest) {
-      for (const u of upserts) latest.set(u.id, u.ctx.revision);
+      for (const u of [...upserts, ...kept]) latest.set(u.id, u.ctx.revision);
       for (const g of gone) latest.set(g.id, g.revision);
     }
   };
@@ -229,7 +261,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
               // A persistent index (Qdrant) may already hold these at the same revision: skip
               // re-embedding them. A rebuild cleared the index first, so it skips nothing.
               const held = await index.revisions(page.contexts.map((c) => vectorId(c.scope, c.key)));
-              await apply(page.contexts.filter((c) => held.get(vectorId(c.scope, c.key)) !== c.revision), []);
+              await apply(page.contexts, [], held);
               break;
             } catch (e) {
               if (closed) throw e;
@@ -282,6 +314,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
     async rebuild(onProgress) {
       await ready;
       await index.clear();
+      lexical?.clear();
       await scan(onProgress);
     },
     async close() {

@@ -1,5 +1,37 @@
 import { SCOPES, type Scope } from "@cache-fabric/client/api";
 import { ConfigError, parsers, type Setting } from "../config.js";
+import { DEFAULT_MIN_SIMILARITY } from "./search-ops.js";
+import { createTextExtractor, type TextRule } from "./text.js";
+
+const similarity = (raw: string, name: string): number => {
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n < -1 || n > 1) throw new ConfigError(`${name}: must be a number from -1 to 1 (got "${raw}")`);
+  return n;
+};
+
+/** A JSON list of text rules (see text.ts), checked at start-up. */
+const textRules = (raw: string, name: string): TextRule[] => {
+  let rules: unknown;
+  try {
+    rules = JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError(`${name}: must be a JSON list of rules, e.g. [{"scope":"EXECUTION","keys":"execution:*","fields":["input","output"]}] (${(e as Error).message})`);
+  }
+  if (!Array.isArray(rules)) throw new ConfigError(`${name}: must be a JSON list of rules`);
+  rules.forEach((r, i) => {
+    const at = `${name}[${i}]`;
+    if (r === null || typeof r !== "object" || typeof r.keys !== "string") throw new ConfigError(`${at}: needs "keys" (a glob)`);
+    if (r.scope !== undefined && !(SCOPES as readonly string[]).includes(r.scope)) throw new ConfigError(`${at}.scope: unknown scope "${r.scope}"`);
+    if (r.fields !== undefined && (!Array.isArray(r.fields) || !r.fields.every((f: unknown) => typeof f === "string"))) throw new ConfigError(`${at}.fields: must be a list of dot paths`);
+    if (r.skip !== undefined && typeof r.skip !== "boolean") throw new ConfigError(`${at}.skip: must be true or false`);
+  });
+  try {
+    createTextExtractor(rules as TextRule[]);
+  } catch (e) {
+    throw new ConfigError(`${name}: ${(e as Error).message}`);
+  }
+  return rules as TextRule[];
+};
 
 const scopeList = (raw: string, name: string): Scope[] => {
   const list = raw.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
@@ -79,6 +111,34 @@ export const SEARCH_SETTINGS = {
     description: "Most texts waiting for the embedder; beyond it searches get RESOURCE_EXHAUSTED (indexing retries).",
     default: 1024,
     parse: parsers.int(1, 1_000_000),
+  },
+  searchHybrid: {
+    env: "FABRIC_SEARCH_HYBRID",
+    flag: "search-hybrid",
+    description: "Hybrid ranking: the similarity raised by a lexical (BM25) match of the same texts (README \"Hybrid ranking\"); false: by similarity alone. A search may ask for either.",
+    default: true,
+    parse: parsers.bool,
+  },
+  searchMinSimilarity: {
+    env: "FABRIC_SEARCH_MIN_SIMILARITY",
+    flag: "search-min-similarity",
+    description: "Threshold a search that sets none gets: hits whose cosine similarity is below it are left out (calibrated for the bundled model; see README). -1 keeps every hit.",
+    default: DEFAULT_MIN_SIMILARITY,
+    parse: similarity,
+  },
+  searchMaxChunks: {
+    env: "FABRIC_SEARCH_MAX_CHUNKS",
+    flag: "search-max-chunks",
+    description: "Most chunks a long text is split into (overlapping windows of the model's length, each embedded); 1: only its first window is embedded.",
+    default: 16,
+    parse: parsers.int(1, 256),
+  },
+  searchText: {
+    env: "FABRIC_SEARCH_TEXT",
+    flag: "search-text",
+    description: 'What text is indexed per key pattern, as a JSON list tried in order before the built-in rules, e.g. [{"scope":"USER","keys":"user:*:secrets:*","skip":true},{"scope":"GLOBAL","keys":"doc:*","fields":["title","body"]}].',
+    default: undefined as TextRule[] | undefined,
+    parse: parsers.optional(textRules),
   },
   vectorExactLimit: {
     env: "FABRIC_VECTOR_EXACT_LIMIT",

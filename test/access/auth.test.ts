@@ -226,7 +226,8 @@ describe("a USER-bound token (alice) and another user's context (bob)", () => {
 
   test("search: only its own contexts among the matches", async () => {
     const keys = async (client: FabricClient, scope?: "USER") =>
-      (await client.search({ query: "green tea diary", scope, limit: 100, waitForIndex: true })).map((r) => r.key);
+      // Every match, however weak (-1): the stand-in embedder's similarities mean nothing.
+      (await client.search({ query: "green tea diary", scope, limit: 100, waitForIndex: true, minSimilarity: -1 })).map((r) => r.key);
     // An unrestricted reader finds bob's contexts for this query...
     expect(await keys(reader, "USER")).toEqual(expect.arrayContaining(["user:bob:prefs", "user:bob:secret", "user:alice:prefs"]));
     // ...alice, in the USER scope or across every indexed scope, never does.

@@ -72,7 +72,7 @@ test("200 writes to one key while the embedder is busy: only the first and the l
   // The search query itself goes to the embedder too: leave it out.
   const indexed = g.calls.filter((c) => c[0] !== "invoices");
   expect(indexed).toEqual([["version 0 of the prompt"], ["You answer questions about invoices, version 200"]]);
-  expect(indexer.stats()).toEqual({ embedded: 2, superseded: 199, pending: 0 });
+  expect(indexer.stats()).toEqual({ embedded: 2, chunks: 2, superseded: 199, pending: 0 });
   expect(indexer.indexedRevision).toBe(201);
   await fabric.close();
 });
@@ -111,7 +111,7 @@ test("many keys written several times each: one embedding per key, one step for 
   const texts = steps[0];
   expect(texts).toHaveLength(40);
   expect(new Set(texts)).toEqual(new Set(Array.from({ length: 40 }, (_, i) => `note ${i}, round 4`)));
-  expect(indexer.stats()).toEqual({ embedded: 41, superseded: 160, pending: 0 });
+  expect(indexer.stats()).toEqual({ embedded: 41, chunks: 41, superseded: 160, pending: 0 });
   expect((await fabric.searchStatus()).vectors).toBe(41);
   await fabric.close();
 });

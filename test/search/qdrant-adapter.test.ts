@@ -22,6 +22,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (standIn) {
+    // Qdrant's schema was the referee for every request the adapter sent and every answer it got.
+    expect(standIn.violations()).toEqual([]);
+    const used = standIn.operations();
+    for (const op of ["create_collection", "create_field_index", "upsert_points", "delete_points", "query_points_groups", "count_points", "get_points"]) {
+      expect([op, used.get(op) ?? 0]).toEqual([op, expect.any(Number)]);
+      expect(used.get(op)).toBeGreaterThan(0);
+    }
+  }
   await standIn?.close();
 });
 

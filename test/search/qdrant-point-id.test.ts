@@ -15,15 +15,40 @@ describe("Qdrant point ids and filters", () => {
   });
 
   it("pushes scope and metadata down as must matches, quoting keys that need it", () => {
-    expect(toQdrantFilter(undefined)).toBeUndefined();
-    expect(toQdrantFilter({})).toBeUndefined();
+    expect(toQdrantFilter(undefined)).toEqual({ filter: undefined, exact: true });
+    expect(toQdrantFilter({})).toEqual({ filter: undefined, exact: true });
     expect(toQdrantFilter({ scope: "S", metadata: { lang: "en", "a.b": "x" } })).toEqual({
-      must: [
-        { key: "scope", match: { value: "S" } },
-        { key: "metadata.lang", match: { value: "en" } },
-        { key: 'metadata."a.b"', match: { value: "x" } },
-      ],
+      filter: {
+        must: [
+          { key: "scope", match: { value: "S" } },
+          { key: "metadata.lang", match: { value: "en" } },
+          { key: 'metadata."a.b"', match: { value: "x" } },
+        ],
+      },
+      exact: true,
     });
     expect(() => metadataPath('say "hi"')).toThrow(/double quote/);
+  });
+
+  it("pushes a key prefix down as a key_prefixes match; one not ending at a separator as a superset", () => {
+    expect(toQdrantFilter({ scope: "USER", keyPrefix: "user:alice:" })).toEqual({
+      filter: { must: [{ key: "scope", match: { value: "USER" } }, { key: "key_prefixes", match: { value: "user:alice:" } }] },
+      exact: true,
+    });
+    expect(toQdrantFilter({ keyPrefix: "user:ali" })).toEqual({ filter: { must: [{ key: "key_prefixes", match: { value: "user:" } }] }, exact: false });
+    expect(toQdrantFilter({ keyPrefix: "rou" })).toEqual({ filter: undefined, exact: false });
+  });
+
+  it("pushes namespaces down: one as must conditions, several as should filters", () => {
+    expect(toQdrantFilter({ anyOf: [{ scope: "USER", keyPrefix: "user:a:" }] }).filter).toEqual({
+      must: [{ key: "scope", match: { value: "USER" } }, { key: "key_prefixes", match: { value: "user:a:" } }],
+    });
+    expect(toQdrantFilter({ metadata: { k: "v" }, anyOf: [{ scope: "USER", keyPrefix: "user:a:" }, { scope: "GLOBAL" }] }).filter).toEqual({
+      must: [{ key: "metadata.k", match: { value: "v" } }],
+      should: [
+        { must: [{ key: "scope", match: { value: "USER" } }, { key: "key_prefixes", match: { value: "user:a:" } }] },
+        { must: [{ key: "scope", match: { value: "GLOBAL" } }] },
+      ],
+    });
   });
 });

@@ -34,6 +34,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 const ok = (result: unknown) => ({ result, status: "ok", time: expect.any(Number) });
 const A = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26";
 const B = "0ad4e5a3-7b1c-4f0e-9d1a-3c2b1a0f9e8d";
+const C = "7f2b9c1d-4e5a-4b6c-8d7e-9f0a1b2c3d4e";
 
 describe(`Qdrant REST shapes used by the adapter, against ${REAL_URL ? `real Qdrant at ${REAL_URL}` : "the loopback STAND-IN (not Qdrant)"}`, () => {
   it("answers a missing collection like Qdrant: exists=false, 404 with an error status", async () => {
@@ -100,5 +101,40 @@ describe(`Qdrant REST shapes used by the adapter, against ${REAL_URL ? `real Qdr
     const cleared = await call("POST", `/collections/${collection}/points/delete?wait=true`, { filter: {} });
     expect(cleared).toEqual({ status: 200, json: ok({ operation_id: expect.any(Number), status: "completed" }) });
     expect((await call("POST", `/collections/${collection}/points/count`, { exact: true })).json.result.count).toBe(0);
+  });
+
+  it("groups query hits by a payload field, best point first in each group, groups by their best score", async () => {
+    await call("PUT", `/collections/${collection}/points?wait=true`, {
+      points: [
+        { id: A, vector: [1, 0, 0, 0], payload: { id: "doc1", chunk: 0 } },
+        { id: B, vector: [0.9, 0.1, 0, 0], payload: { id: "doc1", chunk: 1 } },
+        { id: C, vector: [0, 1, 0, 0], payload: { id: "doc2", chunk: 0 } },
+      ],
+    });
+    const res = await call("POST", `/collections/${collection}/points/query/groups`, { query: [1, 0.05, 0, 0], group_by: "id", group_size: 1, limit: 5, with_payload: true });
+    expect(res.status).toBe(200);
+    expect(res.json.result.groups).toEqual([
+      { id: "doc1", hits: [{ id: A, version: expect.any(Number), score: expect.closeTo(0.9988, 3), payload: { id: "doc1", chunk: 0 } }] },
+      { id: "doc2", hits: [{ id: C, version: expect.any(Number), score: expect.closeTo(0.05, 2), payload: { id: "doc2", chunk: 0 } }] },
+    ]);
+    const ranged = await call("POST", `/collections/${collection}/points/count`, { exact: true, filter: { must: [{ key: "id", match: { any: ["doc1"] } }, { key: "chunk", range: { gte: 1 } }] } });
+    expect(ranged.json.result.count).toBe(1);
+  });
+
+  it("refuses a request that breaks Qdrant's schema with 400 (the stand-in records it)", async () => {
+    const before = standIn?.violations().length ?? 0;
+    const noGroupBy = await call("POST", `/collections/${collection}/points/query/groups`, { query: [1, 0, 0, 0], limit: 5 });
+    expect(noGroupBy.status).toBe(400);
+    const badId = await call("PUT", `/collections/${collection}/points?wait=true`, { points: [{ id: "not-a-uuid", vector: [1, 0, 0, 0] }] });
+    expect(badId.status).toBe(400);
+    const badLimit = await call("POST", `/collections/${collection}/points/query`, { query: [1, 0, 0, 0], limit: -3 });
+    expect(badLimit.status).toBe(400);
+    if (standIn) {
+      const recorded = standIn.violations().slice(before);
+      expect(recorded).toHaveLength(3);
+      expect(recorded[0]).toMatch(/query_points_groups body .*group_by/);
+      expect(recorded[1]).toMatch(/upsert_points body/);
+      expect(recorded[2]).toMatch(/query_points body/);
+    }
   });
 });

@@ -25,6 +25,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await embedder.close();
+  // Qdrant's schema was the referee for every request the adapter sent here.
+  expect(standIn?.violations() ?? []).toEqual([]);
   await standIn?.close();
 });
 
@@ -154,9 +156,13 @@ describe.each(INDEXES)("search over gRPC with the %s", (_name, makeIndex) => {
     await fabric.setContext({ key: "prompt:1", value: "You are a helpful assistant focused on Python", scope: "GLOBAL" });
     await fabric.setContext({ key: "prompt:2", value: "You are a travel agent who books hotels", scope: "GLOBAL" });
     await fabric.setContext({ key: "prompt:3", value: "You write poems about the sea", scope: "GLOBAL" });
-    const similar = await fabric.search({ query: "Python programming help", scope: "GLOBAL", limit: 5, waitForIndex: true });
+    // -1 keeps every hit; the default threshold leaves out the unrelated prompts.
+    const similar = await fabric.search({ query: "Python programming help", scope: "GLOBAL", limit: 5, waitForIndex: true, minSimilarity: -1 });
     expect(similar.map((r) => r.key)[0]).toBe("prompt:1");
     expect(similar).toHaveLength(3);
+    const relevant = await fabric.search({ query: "Python programming help", scope: "GLOBAL", limit: 5 });
+    expect(relevant.map((r) => r.key)).toEqual(["prompt:1"]);
+    expect((await fabric.searchStatus()).minSimilarity).toBe(0.4);
     expect(similar[0].value).toBe("You are a helpful assistant focused on Python");
     expect(similar[0].similarity).toBeGreaterThan(similar[1].similarity);
     expect(similar[0].context.revision).toBe(1);

@@ -71,7 +71,12 @@ export function randomUnit(dim: number, random: () => number): Float32Array {
 }
 
 export function point(scope: string, key: string, vector: Float32Array, metadata: Record<string, string> = {}, revision = 1): VectorPoint {
-  return { id: `${scope}/${key}`, vector, payload: { scope, key, metadata, revision } };
+  return { id: `${scope}/${key}`, vectors: [vector], payload: { scope, key, metadata, revision } };
+}
+
+/** A context of several chunks, with made-up spans (chunk k covers [10k, 10k + 12)). */
+export function chunked(scope: string, key: string, vectors: Float32Array[], metadata: Record<string, string> = {}, revision = 1): VectorPoint {
+  return { id: `${scope}/${key}`, vectors, spans: vectors.map((_, k) => [10 * k, 10 * k + 12] as const), payload: { scope, key, metadata, revision } };
 }
 
 const ids = (hits: VectorHit[]) => hits.map((h) => h.id);
@@ -237,7 +242,7 @@ export function describeVectorIndex(name: string, factory: () => Promise<VectorI
         await index.upsert(points);
         const q = randomUnit(DIM, random);
         const best = points
-          .map((p) => ({ id: p.id, s: cosine(q, p.vector) }))
+          .map((p) => ({ id: p.id, s: cosine(q, p.vectors[0]) }))
           .sort((x, y) => y.s - x.s)
           .slice(0, 5)
           .map((x) => x.id);
@@ -258,31 +263,106 @@ export function describeVectorIndex(name: string, factory: () => Promise<VectorI
         expect(ids(await index.search(vec(0, 1), { limit: 5 }))).toEqual(["A/again"]);
       });
 
+      it("filters by key prefix, at a separator or anywhere", async () => {
+        await index.upsert([
+          point("USER", "user:alice:prefs", vec(1)),
+          point("USER", "user:alice:notes:1", vec(1, 0.1)),
+          point("USER", "user:alicia:prefs", vec(1, 0.2)),
+          point("USER", "user:bob:prefs", vec(1, 0.3)),
+          point("GLOBAL", "user:alice:x", vec(1, 0.4)),
+        ]);
+        expect(ids(await index.search(vec(1), { limit: 10, filter: { scope: "USER", keyPrefix: "user:alice:" } }))).toEqual(["USER/user:alice:prefs", "USER/user:alice:notes:1"]);
+        expect(ids(await index.search(vec(1), { limit: 10, filter: { keyPrefix: "user:alice:" } }))).toEqual(["USER/user:alice:prefs", "USER/user:alice:notes:1", "GLOBAL/user:alice:x"]);
+        expect(ids(await index.search(vec(1), { limit: 10, filter: { scope: "USER", keyPrefix: "user:ali" } }))).toEqual(["USER/user:alice:prefs", "USER/user:alice:notes:1", "USER/user:alicia:prefs"]);
+        expect(await index.search(vec(1), { limit: 10, filter: { keyPrefix: "nobody:" } })).toEqual([]);
+      });
+
+      it("filters by namespaces (anyOf): any one of them, combined with the other conditions", async () => {
+        await index.upsert([
+          point("USER", "user:alice:prefs", vec(1), { lang: "en" }),
+          point("USER", "user:bob:prefs", vec(1, 0.1), { lang: "en" }),
+          point("GLOBAL", "router:main", vec(1, 0.2), { lang: "en" }),
+          point("GLOBAL", "secret:key", vec(1, 0.3), { lang: "en" }),
+          point("GLOBAL", "router:edge", vec(1, 0.4), { lang: "fr" }),
+        ]);
+        const anyOf = [{ scope: "USER", keyPrefix: "user:alice:" }, { scope: "GLOBAL", keyPrefix: "router:" }];
+        expect(ids(await index.search(vec(1), { limit: 10, filter: { anyOf } }))).toEqual(["USER/user:alice:prefs", "GLOBAL/router:main", "GLOBAL/router:edge"]);
+        expect(ids(await index.search(vec(1), { limit: 10, filter: { anyOf, metadata: { lang: "en" } } }))).toEqual(["USER/user:alice:prefs", "GLOBAL/router:main"]);
+        expect(ids(await index.search(vec(1), { limit: 10, filter: { anyOf, scope: "GLOBAL" } }))).toEqual(["GLOBAL/router:main", "GLOBAL/router:edge"]);
+        expect(ids(await index.search(vec(1), { limit: 10, filter: { anyOf: [{ scope: "GLOBAL" }] } }))).toEqual(["GLOBAL/router:main", "GLOBAL/secret:key", "GLOBAL/router:edge"]);
+        expect(await index.search(vec(1), { limit: 10, filter: { anyOf: [] } })).toEqual([]);
+      });
+
+      it("scores a context of several chunks by its best chunk, once, saying which chunk", async () => {
+        await index.upsert([chunked("S", "long", [vec(0, 1), vec(1, 0.05), vec(0, 0, 1)]), point("S", "short", vec(1, 0.5))]);
+        expect(await index.count()).toBe(2);
+        const hits = await index.search(vec(1), { limit: 10 });
+        expect(ids(hits)).toEqual(["S/long", "S/short"]);
+        expect(hits[0]).toMatchObject({ chunk: 1, span: [10, 22] });
+        expect(hits[0].score).toBeCloseTo(cosine(vec(1), vec(1, 0.05)), 4);
+        expect(hits[1].chunk).toBe(0);
+        expect(hits[1].span).toBeUndefined();
+        expect(ids(await index.search(vec(0, 0, 1), { limit: 1 }))).toEqual(["S/long"]);
+        expect((await index.search(vec(0, 0, 1), { limit: 1 }))[0].chunk).toBe(2);
+      });
+
+      it("replaces every chunk on upsert (fewer chunks leave none behind) and deletes them all", async () => {
+        await index.upsert([chunked("S", "doc", [vec(1), vec(0, 1), vec(0, 0, 1)])]);
+        await index.upsert([chunked("S", "doc", [vec(0, 0, 0, 1)], {}, 2)]);
+        expect(await index.search(vec(0, 0, 1), { limit: 10, minSimilarity: 0.5 })).toEqual([]);
+        const [hit] = await index.search(vec(0, 0, 0, 1), { limit: 10 });
+        expect(hit).toMatchObject({ id: "S/doc", chunk: 0, payload: { revision: 2 } });
+        await index.upsert([chunked("S", "doc", [vec(1), vec(0, 1)], {}, 3)]);
+        await index.delete(["S/doc"]);
+        expect(await index.count()).toBe(0);
+        expect(await index.search(vec(0, 1), { limit: 10 })).toEqual([]);
+      });
+
+      it("scores given ids by their best chunk (score), leaving absent ids out", async () => {
+        await index.upsert([chunked("S", "a", [vec(0, 1), vec(1)]), point("S", "b", vec(0, 1)), point("S", "c", vec(1, 1))]);
+        const hits = await index.score(vec(1), ["S/a", "S/b", "S/never"]);
+        const byId = new Map(hits.map((h) => [h.id, h]));
+        expect([...byId.keys()].sort()).toEqual(["S/a", "S/b"]);
+        expect(byId.get("S/a")).toMatchObject({ chunk: 1 });
+        expect(byId.get("S/a")!.score).toBeCloseTo(1, 4);
+        expect(byId.get("S/b")!.score).toBeCloseTo(0, 4);
+        expect(await index.score(vec(1), [])).toEqual([]);
+      });
+
       it("agrees with brute force on random data, with and without filters", async () => {
         const random = rng(5);
         const scopes = ["A", "B", "C"];
-        const points = Array.from({ length: 300 }, (_, i) =>
-          point(scopes[i % 3], `k${i}`, randomUnit(DIM, random), { parity: i % 2 ? "odd" : "even", tenth: String(i % 10) }),
-        );
+        // Every fifth context has three chunks.
+        const points = Array.from({ length: 300 }, (_, i) => {
+          const meta = { parity: i % 2 ? "odd" : "even", tenth: String(i % 10) };
+          const key = `u:${i % 7}:k${i}`;
+          return i % 5 === 0 ? chunked(scopes[i % 3], key, [randomUnit(DIM, random), randomUnit(DIM, random), randomUnit(DIM, random)], meta) : point(scopes[i % 3], key, randomUnit(DIM, random), meta);
+        });
         for (let i = 0; i < points.length; i += 100) await index.upsert(points.slice(i, i + 100));
         expect(await index.count()).toBe(300);
         let found = 0;
         let wanted = 0;
-        const filters: (VectorFilter | undefined)[] = [undefined, { scope: "B" }, { metadata: { parity: "odd" } }, { scope: "C", metadata: { tenth: "3" } }];
-        for (let q = 0; q < 12; q++) {
+        const filters: (VectorFilter | undefined)[] = [
+          undefined, { scope: "B" }, { metadata: { parity: "odd" } }, { scope: "C", metadata: { tenth: "3" } },
+          { keyPrefix: "u:3:" }, { scope: "A", keyPrefix: "u:1:k1" }, { anyOf: [{ scope: "B", keyPrefix: "u:2:" }, { scope: "C" }] },
+        ];
+        const passes = (p: VectorPoint, f: VectorFilter | undefined) =>
+          (f?.scope === undefined || p.payload.scope === f.scope) &&
+          (f?.keyPrefix === undefined || p.payload.key.startsWith(f.keyPrefix)) &&
+          Object.entries(f?.metadata ?? {}).every(([k, v]) => p.payload.metadata[k] === v) &&
+          (f?.anyOf === undefined || f.anyOf.some((n) => n.scope === p.payload.scope && p.payload.key.startsWith(n.keyPrefix ?? "")));
+        for (let q = 0; q < 21; q++) {
           const query = randomUnit(DIM, random);
           const filter = filters[q % filters.length];
           const truth = points
-            .filter((p) => (filter?.scope === undefined || p.payload.scope === filter.scope) && Object.entries(filter?.metadata ?? {}).every(([k, v]) => p.payload.metadata[k] === v))
-            .map((p) => ({ id: p.id, s: cosine(query, p.vector) }))
+            .filter((p) => passes(p, filter))
+            .map((p) => ({ id: p.id, s: Math.max(...p.vectors.map((v) => cosine(query, v))) }))
             .sort((x, y) => y.s - x.s)
             .slice(0, 10);
           const hits = await index.search(query, { limit: 10, filter });
-          // Every hit honours the filter, whatever the recall.
-          for (const h of hits) {
-            if (filter?.scope) expect(h.payload.scope).toBe(filter.scope);
-            for (const [k, v] of Object.entries(filter?.metadata ?? {})) expect(h.payload.metadata[k]).toBe(v);
-          }
+          // Every hit honours the filter, whatever the recall; no context twice.
+          expect(new Set(ids(hits)).size).toBe(hits.length);
+          for (const h of hits) expect(passes(points.find((p) => p.id === h.id)!, filter)).toBe(true);
           if (traits.approximate) {
             const truthIds = new Set(truth.map((t) => t.id));
             found += hits.filter((h) => truthIds.has(h.id)).length;

@@ -79,7 +79,7 @@ describe("HNSW mode of the memory index", () => {
     expect(index.stats().tombstones).toBeLessThanOrEqual(0.25 * 1_000);
     // Deleted points are not found even by their own vectors.
     for (const p of points.slice(0, 2_000).filter((_, i) => i % 50 === 0)) {
-      const hits = await index.search(p.vector, { limit: 5 });
+      const hits = await index.search(p.vectors[0], { limit: 5 });
       expect(hits.map((h) => h.id)).not.toContain(p.id);
     }
     await index.close();
@@ -96,7 +96,7 @@ describe("HNSW mode of the memory index", () => {
     expect(await index.count()).toBe(2_000);
     let self = 0;
     for (const p of replaced) {
-      const [top] = await index.search(p.vector, { limit: 1 });
+      const [top] = await index.search(p.vectors[0], { limit: 1 });
       if (top.id === p.id && top.score > 0.999) self++;
     }
     expect(self / replaced.length).toBeGreaterThanOrEqual(0.99);
@@ -123,9 +123,9 @@ describe("HNSW mode of the memory index", () => {
     expect(index.stats()).toMatchObject({ mode: "hnsw", building: false });
     expect(await index.count()).toBe(3_000 - 500 + 300);
     const live = new Map<string, Float32Array>();
-    for (const p of initial.slice(0, 2_500)) live.set(p.id, p.vector);
-    for (const p of updated) live.set(p.id, p.vector);
-    for (const p of added) live.set(p.id, p.vector);
+    for (const p of initial.slice(0, 2_500)) live.set(p.id, p.vectors[0]);
+    for (const p of updated) live.set(p.id, p.vectors[0]);
+    for (const p of added) live.set(p.id, p.vectors[0]);
     let self = 0;
     for (const [id, vector] of live) {
       const [top] = await index.search(vector, { limit: 1 });
@@ -133,7 +133,7 @@ describe("HNSW mode of the memory index", () => {
     }
     expect(self / live.size).toBeGreaterThanOrEqual(0.99);
     for (const id of removed.slice(0, 50)) {
-      const hits = await index.search(initial.find((p) => p.id === id)!.vector, { limit: 3 });
+      const hits = await index.search(initial.find((p) => p.id === id)!.vectors[0], { limit: 3 });
       expect(hits.map((h) => h.id)).not.toContain(id);
     }
     console.log(`writes interleaved with the background build: ${stillBuilding ? "yes" : "no (build finished first)"}`);
@@ -206,7 +206,7 @@ describe("HNSW mode of the memory index", () => {
     await index.upsert(fresh);
     await index.whenIdle();
     expect(index.stats().mode).toBe("hnsw");
-    const [top] = await index.search(fresh[7].vector, { limit: 1 });
+    const [top] = await index.search(fresh[7].vectors[0], { limit: 1 });
     expect(top.id).toBe(fresh[7].id);
     await index.close();
   });

@@ -16,16 +16,24 @@
  *   POST   /collections/{name}/points        → retrieve: { ids, with_payload, with_vector: false }
  *   POST   /collections/{name}/points/delete → { points: [ids] } or { filter }
  *   POST   /collections/{name}/points/query  → { query: number[], filter, score_threshold, limit, offset, with_payload }
+ *   POST   /collections/{name}/points/query/groups → the same, grouped by a payload field (`group_by`,
+ *                                               `group_size`): the best `group_size` points of each group
  *   POST   /collections/{name}/points/count  → { filter, exact }
  *
  * Semantics kept faithful where the adapter depends on them: Cosine vectors are normalised on the
  * way in (as Qdrant does) and scores are dot products of unit vectors; `score_threshold` keeps scores
  * ≥ the threshold; ids are unsigned integers or UUIDs (UUIDs echoed lowercase hyphenated); upsert
  * replaces the whole point; a wrong vector size is a 400; a missing collection is a 404 with Qdrant's
- * message. Filters support `must` / `should` / `must_not` with `{ key, match: { value } }` conditions
- * and nested filters; keys are JSON paths with dots and double-quoted segments
- * (`metadata."a.b"`), and a match against an array matches any element. Anything else is a 400 naming
- * the stand-in, so a test never passes by silently ignoring a condition.
+ * message. Filters support `must` / `should` / `must_not` with `{ key, match: { value } }`,
+ * `{ key, match: { any } }`, `{ key, range: { gt, gte, lt, lte } }` and `{ has_id }` conditions and
+ * nested filters; keys are JSON paths with dots and double-quoted segments (`metadata."a.b"`), and a
+ * match against an array matches any element. Anything else is a 400 naming the stand-in, so a test
+ * never passes by silently ignoring a condition.
+ *
+ * Qdrant's own schema is the referee (test/support/qdrant-openapi.ts): every request is validated
+ * against Qdrant's published OpenAPI document before it is served, and one that Qdrant would refuse
+ * is answered 400 (as Qdrant does) and recorded; every response is validated too, and one that
+ * breaks the schema is answered 500 and recorded. `violations()` lists both: suites assert it empty.
  *
  * What it does not do: persistence, HNSW (search is exact), `wait=false` semantics (every write is
  * applied before answering), named vectors, any other endpoint (answered 404 with an empty body, as
@@ -33,10 +41,15 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { qdrantSchema } from "./qdrant-openapi.js";
 
 export interface QdrantStandIn {
   /** Base URL, e.g. "http://127.0.0.1:40123". */
   url: string;
+  /** Requests Qdrant's schema refuses and responses that break it, so far, one line each ("METHOD path: problems"). */
+  violations(): string[];
+  /** Requests served so far, by Qdrant operation id (e.g. "query_points_groups"). */
+  operations(): Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -71,12 +84,34 @@ class HttpError extends Error {
 /** Starts the stand-in on 127.0.0.1 on a free port. */
 export async function startQdrantStandIn(): Promise<QdrantStandIn> {
   const collections = new Map<string, Collection>();
+  const schema = qdrantSchema();
+  const violations: string[] = [];
+  const operations = new Map<string, number>();
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
     readBody(req)
-      .then((body) => route(collections, req, body))
+      .then((body) => {
+        const problems = schema.checkRequest(method, url, body);
+        if (problems.length > 0) {
+          violations.push(`${method} ${url}: ${problems.join("; ")}`);
+          throw new HttpError(400, `Format error in JSON body (Qdrant's schema): ${problems.join("; ")}`);
+        }
+        const op = schema.operationOf(method, url);
+        if (op) operations.set(op, (operations.get(op) ?? 0) + 1);
+        return route(collections, req, body);
+      })
       .then(
-        (result) => send(res, 200, { result, status: "ok", time: elapsed(started) }),
+        (result) => {
+          const envelope = { result, status: "ok", time: elapsed(started) };
+          const problems = schema.checkResponse(method, url, JSON.parse(JSON.stringify(envelope)));
+          if (problems.length > 0) {
+            violations.push(`${method} ${url}: stand-in response: ${problems.join("; ")}`);
+            return send(res, 500, { status: { error: `stand-in response breaks Qdrant's schema: ${problems.join("; ")}` }, time: elapsed(started) });
+          }
+          send(res, 200, envelope);
+        },
         (e: unknown) => {
           if (e instanceof HttpError && e.status === 404 && e.message === "") return send(res, 404, undefined);
           const status = e instanceof HttpError ? e.status : 500;
@@ -89,6 +124,8 @@ export async function startQdrantStandIn(): Promise<QdrantStandIn> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    violations: () => violations.slice(),
+    operations: () => new Map(operations),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()));
@@ -122,6 +159,7 @@ function route(collections: Map<string, Collection>, req: IncomingMessage, body:
   if (rest === "points" && method === "POST") return retrieve(get(), body);
   if (rest === "points/delete" && method === "POST") return deletePoints(get(), body);
   if (rest === "points/query" && method === "POST") return query(get(), body);
+  if (rest === "points/query/groups" && method === "POST") return queryGroups(get(), body);
   if (rest === "points/count" && method === "POST") return { count: selectPoints(get(), obj(body ?? {}, "body").filter).length };
   throw new HttpError(404, "");
 }
@@ -226,32 +264,57 @@ function deletePoints(c: Collection, body: Json | undefined): Json {
   return updateResult(c);
 }
 
-function query(c: Collection, body: Json | undefined): Json {
-  const b = obj(body, "body");
+/** Points passing the body's filter and score threshold, scored against its dense query, best first. */
+function scored(c: Collection, b: { [key: string]: Json }): Array<{ p: StoredPoint; score: number }> {
   if (!Array.isArray(b.query) || !b.query.every((x) => typeof x === "number")) {
     throw standInLimit("a query other than a dense vector (nearest)");
   }
   if (b.query.length !== c.size) throw new HttpError(400, `Wrong input: Vector dimension error: expected dim: ${c.size}, got ${b.query.length}`);
   if (b.prefetch !== undefined && b.prefetch !== null) throw standInLimit("prefetch");
-  const q = normalise(b.query as number[]);
-  const limit = b.limit === undefined || b.limit === null ? 10 : (b.limit as number);
-  const offset = typeof b.offset === "number" ? b.offset : 0;
-  const threshold = typeof b.score_threshold === "number" ? b.score_threshold : -Infinity;
-  const withPayload = b.with_payload === true;
   if (b.with_payload !== undefined && b.with_payload !== null && typeof b.with_payload !== "boolean") throw standInLimit("payload selectors");
-  const scored = selectPoints(c, b.filter)
+  const q = normalise(b.query as number[]);
+  const threshold = typeof b.score_threshold === "number" ? b.score_threshold : -Infinity;
+  return selectPoints(c, b.filter)
     .map((p) => ({ p, score: Math.fround(dotProduct(q, p.vector)) }))
     .filter((s) => s.score >= threshold)
-    .sort((x, y) => y.score - x.score)
-    .slice(offset, offset + limit);
-  return {
-    points: scored.map(({ p, score }) => ({
-      id: p.id,
-      version: p.version,
-      score,
-      ...(withPayload ? { payload: p.payload } : {}),
-    })),
-  };
+    .sort((x, y) => y.score - x.score);
+}
+
+function scoredPoint(p: StoredPoint, score: number, withPayload: boolean): Json {
+  return { id: p.id, version: p.version, score, ...(withPayload ? { payload: p.payload } : {}) };
+}
+
+function query(c: Collection, body: Json | undefined): Json {
+  const b = obj(body, "body");
+  const limit = b.limit === undefined || b.limit === null ? 10 : (b.limit as number);
+  const offset = typeof b.offset === "number" ? b.offset : 0;
+  const withPayload = b.with_payload === true;
+  return { points: scored(c, b).slice(offset, offset + limit).map(({ p, score }) => scoredPoint(p, score, withPayload)) };
+}
+
+/** Qdrant's grouped query: the best `group_size` points of each of the best `limit` groups. */
+function queryGroups(c: Collection, body: Json | undefined): Json {
+  const b = obj(body, "body");
+  if (typeof b.group_by !== "string") throw format("group_by must be a string");
+  const limit = typeof b.limit === "number" ? b.limit : 10;
+  const groupSize = typeof b.group_size === "number" ? b.group_size : 3;
+  const withPayload = b.with_payload === true;
+  const groups = new Map<string, { id: Json; hits: Json[] }>();
+  for (const { p, score } of scored(c, b)) {
+    // A point without the field is in no group; one with several values is in each (Qdrant).
+    for (const value of valuesAt(p.payload, b.group_by)) {
+      if (typeof value !== "string" && typeof value !== "number") continue;
+      const key = JSON.stringify(value);
+      let g = groups.get(key);
+      if (!g) {
+        if (groups.size >= limit) continue;
+        g = { id: value, hits: [] };
+        groups.set(key, g);
+      }
+      if (g.hits.length < groupSize) g.hits.push(scoredPoint(p, score, withPayload));
+    }
+  }
+  return { groups: [...groups.values()] };
 }
 
 // ---- filters ------------------------------------------------------------------------------------
@@ -260,10 +323,10 @@ function selectPoints(c: Collection, filter: Json | undefined): StoredPoint[] {
   const points = [...c.points.values()];
   if (filter === undefined || filter === null) return points;
   const f = obj(filter, "filter");
-  return points.filter((p) => matchesFilter(f, p.payload));
+  return points.filter((p) => matchesFilter(f, p));
 }
 
-function matchesFilter(f: { [key: string]: Json }, payload: { [key: string]: Json }): boolean {
+function matchesFilter(f: { [key: string]: Json }, point: StoredPoint): boolean {
   for (const k of Object.keys(f)) {
     if (!["must", "should", "must_not", "min_should"].includes(k)) throw format(`unknown filter field \`${k}\``);
     if (k === "min_should" && f[k] !== null) throw standInLimit("min_should");
@@ -276,19 +339,37 @@ function matchesFilter(f: { [key: string]: Json }, payload: { [key: string]: Jso
   const must = list("must");
   const should = list("should");
   const mustNot = list("must_not");
-  if (!must.every((cond) => matchesCondition(cond, payload))) return false;
-  if (should.length > 0 && !should.some((cond) => matchesCondition(cond, payload))) return false;
-  return !mustNot.some((cond) => matchesCondition(cond, payload));
+  if (!must.every((cond) => matchesCondition(cond, point))) return false;
+  if (should.length > 0 && !should.some((cond) => matchesCondition(cond, point))) return false;
+  return !mustNot.some((cond) => matchesCondition(cond, point));
 }
 
-function matchesCondition(raw: Json, payload: { [key: string]: Json }): boolean {
+function matchesCondition(raw: Json, point: StoredPoint): boolean {
   const cond = obj(raw, "condition");
-  if ("must" in cond || "should" in cond || "must_not" in cond) return matchesFilter(cond, payload);
-  if (typeof cond.key !== "string" || cond.match === undefined) throw standInLimit(`condition ${JSON.stringify(cond)} (only { key, match: { value } })`);
+  const payload = point.payload;
+  if ("must" in cond || "should" in cond || "must_not" in cond) return matchesFilter(cond, point);
+  if ("has_id" in cond) {
+    if (!Array.isArray(cond.has_id)) throw format("has_id must be a list of ids");
+    return cond.has_id.some((id) => String(parseId(id)) === String(point.id));
+  }
+  if (typeof cond.key !== "string") throw standInLimit(`condition ${JSON.stringify(cond)}`);
+  const values = valuesAt(payload, cond.key);
+  if (cond.range !== undefined && cond.range !== null) {
+    const r = obj(cond.range, "range");
+    const within = (v: Json) =>
+      typeof v === "number" &&
+      (typeof r.gt !== "number" || v > r.gt) && (typeof r.gte !== "number" || v >= r.gte) &&
+      (typeof r.lt !== "number" || v < r.lt) && (typeof r.lte !== "number" || v <= r.lte);
+    return values.some(within);
+  }
+  if (cond.match === undefined || cond.match === null) throw standInLimit(`condition ${JSON.stringify(cond)} (only match and range)`);
   const match = obj(cond.match, "match");
-  if (!("value" in match)) throw standInLimit(`match ${JSON.stringify(match)} (only match.value)`);
-  const want = match.value;
-  return valuesAt(payload, cond.key).some((v) => v === want);
+  if ("value" in match) return values.some((v) => v === match.value);
+  if ("any" in match && Array.isArray(match.any)) {
+    const any = match.any;
+    return values.some((v) => any.includes(v));
+  }
+  throw standInLimit(`match ${JSON.stringify(match)} (only match.value and match.any)`);
 }
 
 /** Values at a payload path; arrays along the way and at the end are flattened (Qdrant semantics). */

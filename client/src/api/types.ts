@@ -330,22 +330,60 @@ export type WatchMessage =
 
 // ---- Search (issue 5) ----
 
+/** How search results are ranked: by similarity alone, or fused with a lexical (BM25) ranking. */
+export type SearchMode = "vector" | "hybrid";
+
+/** A scope, optionally narrowed to keys starting with a prefix. */
+export interface SearchNamespace {
+  scope: Scope;
+  keyPrefix?: string;
+}
+
 export interface SearchInput {
   query: string;
   /** Absent: every indexed scope. */
   scope?: Scope;
   /** 1..100, default 10. */
   limit?: number;
+  /**
+   * Leave out hits whose similarity is below this, in [-1, 1]. Absent: the server's calibrated
+   * default (README "Semantic search", `searchStatus().minSimilarity`); -1 keeps every hit.
+   */
   minSimilarity?: number;
   /** Every entry must equal the context's metadata value. */
   metadata?: Record<string, string>;
+  /** Only keys starting with this, in every scope searched (applied inside the index). */
+  keyPrefix?: string;
+  /** Only contexts in at least one of these namespaces (applied inside the index). */
+  within?: SearchNamespace[];
+  /** Absent: the server's default (`searchStatus().hybrid`). */
+  mode?: SearchMode;
   /** See writes acknowledged before this call. */
   waitForIndex?: boolean;
 }
 
 export interface SearchResult {
   context: Context;
+  /** Cosine similarity of the query and the context's best-matching chunk, in [-1, 1]. */
   similarity: number;
+  /**
+   * What results are ordered by: in hybrid mode the similarity raised by the lexical coverage
+   * (`similarity + 0.4 × max(0, lexicalCoverage − 0.2) / 0.8`, README "Hybrid ranking"), in vector
+   * mode the similarity.
+   */
+  score: number;
+  /** 1-based rank among the vector search's candidates; absent when not among them. */
+  vectorRank?: number;
+  /** 1-based rank in the lexical (BM25) ranking; absent when no query term matched, or in vector mode. */
+  lexicalRank?: number;
+  /** The BM25 score, with `lexicalRank`. */
+  lexicalScore?: number;
+  /** How much of the query the text matches word for word, in [0, 1], with `lexicalRank`. */
+  lexicalCoverage?: number;
+  /** Which chunk of the context's text matched best (0 when the text fits the model's window). */
+  chunk: number;
+  /** That chunk's text, when the context's text was split into several chunks. */
+  matchedText?: string;
   /** Shortcuts as in the guide: `result.value`, `result.key`. */
   key: string;
   value: JsonValue;
@@ -366,6 +404,10 @@ export interface SearchStatus {
   /** Every change up to this revision is reflected in the index. */
   indexedRevision: number;
   embedderQueue: number;
+  /** True when searches rank hybrid unless they ask otherwise. */
+  hybrid: boolean;
+  /** The threshold a search that sets none gets. */
+  minSimilarity: number;
 }
 
 // ---- Executions and feedback (issue 6) ----

@@ -6,6 +6,7 @@ export * from "./convert.js";
 export * from "./execution-convert.js";
 export * from "./prompt-convert.js";
 export * from "./input-checks.js";
+export * from "./search-convert.js";
 export * from "./watch-convert.js";
 export * from "./grpc-definition.js";
 export * from "./status.js";

@@ -6,7 +6,9 @@
  * Invariants:
  * - At most `concurrency` batches run at a time (one per model worker): on a small machine more
  *   concurrent runs only compete for the same cores, while waiting lets the next batch grow.
- * - A batch holds at most `maxBatch` texts, so one run (and the tokenisation before it) stays short.
+ * - A batch costs at most `maxBatch` (a query costs 1; a document about as many model inputs as
+ *   it will have chunks), so one run (and the tokenisation before it) stays short. A single item
+ *   costlier than that goes alone.
  * - From idle, the first text waits at most `batchWindowMs` for company; texts that queued while
  *   every runner was busy go as soon as one is free.
  * - Two lanes: `interactive` texts (search queries) are taken before `background` ones (indexing),
@@ -32,31 +34,35 @@ export interface BatcherOptions {
 /** Which lane a call's texts wait in; see the invariants above. */
 export type EmbedPriority = "interactive" | "background";
 
-interface Request {
-  results: Float32Array[];
+interface Request<O> {
+  results: O[];
   remaining: number;
   settled: boolean;
-  resolve(v: Float32Array[]): void;
+  resolve(v: O[]): void;
   reject(e: unknown): void;
 }
 
-interface Item {
-  text: string;
-  request: Request;
+interface Item<I, O> {
+  input: I;
+  cost: number;
+  request: Request<O>;
   index: number;
 }
 
-export class DynamicBatcher {
-  private interactive: Item[] = [];
-  private background: Item[] = [];
+/** Batches inputs `I` (texts, documents) into runs that each return one `O` per input, in order. */
+export class DynamicBatcher<I, O> {
+  private interactive: Item<I, O>[] = [];
+  private background: Item<I, O>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private runs = 0;
 
   constructor(
-    private readonly runBatch: (texts: string[]) => Promise<Float32Array[]>,
+    private readonly runBatch: (inputs: I[]) => Promise<O[]>,
     private readonly options: BatcherOptions,
+    /** What one input costs against `maxBatch`; default 1. */
+    private readonly costOf: (input: I) => number = () => 1,
   ) {}
 
   /** Texts waiting for a run (running batches excluded): the queue depth metric. */
@@ -69,22 +75,22 @@ export class DynamicBatcher {
     return this.runs;
   }
 
-  submit(texts: readonly string[], priority: EmbedPriority = "interactive"): Promise<Float32Array[]> {
+  submit(inputs: readonly I[], priority: EmbedPriority = "interactive"): Promise<O[]> {
     if (this.closed) return Promise.reject(new FabricError("UNAVAILABLE", "embedder is closed"));
-    if (texts.length === 0) return Promise.resolve([]);
+    if (inputs.length === 0) return Promise.resolve([]);
     const waiting = this.pendingCount;
-    if (waiting + texts.length > this.options.maxQueue) {
+    if (waiting + inputs.length > this.options.maxQueue) {
       return Promise.reject(
         new FabricError(
           "RESOURCE_EXHAUSTED",
-          `embedding queue is full: ${waiting} texts waiting, ${texts.length} more would exceed the limit of ${this.options.maxQueue}`,
+          `embedding queue is full: ${waiting} texts waiting, ${inputs.length} more would exceed the limit of ${this.options.maxQueue}`,
         ),
       );
     }
     const lane = priority === "background" ? this.background : this.interactive;
-    return new Promise<Float32Array[]>((resolve, reject) => {
-      const request: Request = { results: new Array(texts.length), remaining: texts.length, settled: false, resolve, reject };
-      texts.forEach((text, index) => lane.push({ text, request, index }));
+    return new Promise<O[]>((resolve, reject) => {
+      const request: Request<O> = { results: new Array(inputs.length), remaining: inputs.length, settled: false, resolve, reject };
+      inputs.forEach((input, index) => lane.push({ input, cost: Math.max(1, this.costOf(input)), request, index }));
       this.schedule();
     });
   }
@@ -107,16 +113,36 @@ export class DynamicBatcher {
 
   private schedule(): void {
     if (this.inFlight.size >= this.concurrency) return; // a finishing batch starts the next one
-    if (this.pendingCount >= this.options.maxBatch) this.flush();
+    if (this.pendingCost() >= this.options.maxBatch) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.batchWindowMs);
+  }
+
+  /** Cost waiting, counted only up to `maxBatch` (all `schedule` needs to know). */
+  private pendingCost(): number {
+    let cost = 0;
+    for (const lane of [this.interactive, this.background]) {
+      for (const item of lane) {
+        cost += item.cost;
+        if (cost >= this.options.maxBatch) return cost;
+      }
+    }
+    return cost;
+  }
+
+  /** Takes items from the front of `lane` while the batch's cost stays within `maxBatch` (at least one item per batch). */
+  private take(lane: Item<I, O>[], batch: Item<I, O>[], cost: number): number {
+    let n = 0;
+    while (n < lane.length && (batch.length + n === 0 || cost + lane[n].cost <= this.options.maxBatch)) cost += lane[n++].cost;
+    batch.push(...lane.splice(0, n));
+    return cost;
   }
 
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     while (this.inFlight.size < this.concurrency && this.pendingCount > 0 && !this.closed) {
-      const batch = this.interactive.splice(0, this.options.maxBatch);
-      if (batch.length < this.options.maxBatch) batch.push(...this.background.splice(0, this.options.maxBatch - batch.length));
+      const batch: Item<I, O>[] = [];
+      this.take(this.background, batch, this.take(this.interactive, batch, 0));
       this.runs++;
       const run: Promise<void> = this.execute(batch).finally(() => {
         this.inFlight.delete(run);
@@ -126,11 +152,11 @@ export class DynamicBatcher {
     }
   }
 
-  private async execute(batch: Item[]): Promise<void> {
-    let vectors: Float32Array[];
+  private async execute(batch: Item<I, O>[]): Promise<void> {
+    let outputs: O[];
     try {
-      vectors = await this.runBatch(batch.map((i) => i.text));
-      if (vectors.length !== batch.length) throw new Error(`model returned ${vectors.length} vectors for ${batch.length} texts`);
+      outputs = await this.runBatch(batch.map((i) => i.input));
+      if (outputs.length !== batch.length) throw new Error(`model returned ${outputs.length} results for ${batch.length} inputs`);
     } catch (e) {
       const failed = new Set(batch.map((i) => i.request));
       for (const r of failed) this.fail(r, e);
@@ -141,7 +167,7 @@ export class DynamicBatcher {
     batch.forEach((item, k) => {
       const r = item.request;
       if (r.settled) return;
-      r.results[item.index] = vectors[k]!;
+      r.results[item.index] = outputs[k]!;
       if (--r.remaining === 0) {
         r.settled = true;
         r.resolve(r.results);
@@ -149,7 +175,7 @@ export class DynamicBatcher {
     });
   }
 
-  private fail(r: Request, e: unknown): void {
+  private fail(r: Request<O>, e: unknown): void {
     if (r.settled) return;
     r.settled = true;
     r.reject(e);

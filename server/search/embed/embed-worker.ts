@@ -1,8 +1,8 @@
 /**
  * A model worker: one onnxruntime session in its own thread. onnxruntime-node's `session.run`
  * blocks its thread for the whole inference (microsoft/onnxruntime#19611), and tokenising a batch
- * costs milliseconds too, so both happen here and the server's event loop only posts texts and
- * receives vectors (transferred, not copied).
+ * (and chunking documents, which needs the tokenizer) costs milliseconds too, so all of it happens
+ * here and the server's event loop only posts texts and receives vectors (transferred, not copied).
  *
  * Protocol (worker-protocol.ts): `ready` once the model is loaded (or `load-failed`); then one
  * `embedded` or `failed` answer per `embed` request, in order; `close` releases the session, answers
@@ -14,6 +14,7 @@
  */
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
+import { chunkOverlap, chunkText } from "./chunker.js";
 import { type EmbeddingModel, modelRunsInThisThread } from "./embedding-model.js";
 import { loadSentenceTransformerModel } from "./sentence-transformer-model.js";
 import { loadUseLiteModel } from "./use-lite-model.js";
@@ -70,16 +71,33 @@ async function main(): Promise<void> {
         return;
       }
       try {
-        const vectors = await model.embedBatch(m.texts);
-        // Each vector is its own copy (the models slice), so its buffer can be handed over whole.
-        const buffers = vectors.map((v) => (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? v.buffer : v.slice().buffer) as ArrayBuffer);
-        post({ type: "embedded", id: m.id, vectors: buffers, runs: modelRunsInThisThread() }, buffers);
+        const { window } = model;
+        const options = { window, overlap: chunkOverlap(window, init.chunking.overlap), maxChunks: init.chunking.maxChunks };
+        const counts: number[] = [];
+        const spans: number[] = [];
+        const texts: string[] = [];
+        for (const item of m.items) {
+          const parts = item.chunk ? chunkText(item.text, model.countTokens, options) : [[0, item.text.length] as [number, number]];
+          counts.push(parts.length);
+          for (const [start, end] of parts) {
+            spans.push(start, end);
+            texts.push(parts.length === 1 ? item.text : item.text.slice(start, end));
+          }
+        }
+        const buffers: ArrayBuffer[] = [];
+        for (let i = 0; i < texts.length; i += init.maxRows) {
+          // Each vector is its own copy (the models slice), so its buffer can be handed over whole.
+          for (const v of await model.embedBatch(texts.slice(i, i + init.maxRows))) {
+            buffers.push((v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? v.buffer : v.slice().buffer) as ArrayBuffer);
+          }
+        }
+        post({ type: "embedded", id: m.id, vectors: buffers, counts, spans, runs: modelRunsInThisThread() }, buffers);
       } catch (e) {
         post({ type: "failed", id: m.id, message: (e as Error).message ?? String(e) });
       }
     });
   });
-  post({ type: "ready", modelId: model.modelId, dimension: model.dimension, nice });
+  post({ type: "ready", modelId: model.modelId, dimension: model.dimension, window: model.window, nice });
 }
 
 void main();

@@ -9,6 +9,10 @@ export interface EmbeddingModel {
   readonly modelId: string;
   /** Output vector length. */
   readonly dimension: number;
+  /** Most tokens of text the model reads per text (USE-lite: 128; a BERT export: max_length − 2). */
+  readonly window: number;
+  /** The model's token count for `text` (no truncation); the chunker budgets windows with it. */
+  countTokens(text: string): number;
   /**
    * One vector per text, in order, each of unit length. Callers keep batches bounded (the
    * embedder's `maxBatch`); one call is one `session.run`.

@@ -10,7 +10,8 @@ import type { Embedder } from "../types.js";
 import { ensureBundledModel } from "./bundled-model.js";
 import { DynamicBatcher } from "./dynamic-batcher.js";
 import { createWorkerPool, type WorkerPool, type WorkerPoolStats } from "./worker-pool.js";
-import type { ModelSpec } from "./worker-protocol.js";
+import type { EmbedItem, ModelSpec } from "./worker-protocol.js";
+import { chunkOverlap } from "./chunker.js";
 
 export interface OnnxEmbedderOptions {
   /** Folder with `model.onnx` + `tokenizer.json` (sentence-transformers export). Absent: bundled USE-lite. */
@@ -32,13 +33,19 @@ export interface OnnxEmbedderOptions {
   maxBatch?: number;
   /** Most texts waiting before calls are rejected with RESOURCE_EXHAUSTED (default 1024). */
   maxQueue?: number;
+  /** Most chunks a document is split into (default 16); 1 embeds only its first window. */
+  maxChunks?: number;
+  /** Tokens consecutive chunks share (default a quarter of the model's window). */
+  chunkOverlap?: number;
 }
 
 /** An Embedder with the numbers metrics and tests need. */
-export interface OnnxEmbedder extends Embedder {
+export interface OnnxEmbedder extends Required<Embedder> {
   /** Texts waiting for a model run (queue depth). */
   readonly pendingCount: number;
-  /** Batches run (one `session.run` each) since creation. */
+  /** Tokens of text the model reads per input; longer documents are chunked. */
+  readonly window: number;
+  /** Batches run (one `session.run` each, more when a batch's documents have many chunks) since creation. */
   readonly runCount: number;
   /** The workers: how many are ready, restarts, model runs they made. */
   workerStats(): WorkerPoolStats;
@@ -46,7 +53,10 @@ export interface OnnxEmbedder extends Embedder {
   crashWorker(index: number): Promise<void>;
 }
 
-export const EMBEDDER_DEFAULTS = { workers: 1, threads: 2, nice: 10, batchWindowMs: 2, maxBatch: 32, maxQueue: 1024 } as const;
+export const EMBEDDER_DEFAULTS = { workers: 1, threads: 2, nice: 10, batchWindowMs: 2, maxBatch: 32, maxQueue: 1024, maxChunks: 16 } as const;
+
+/** English averages about 4 characters per SentencePiece/WordPiece token: enough to budget batches. */
+const CHARS_PER_TOKEN = 4;
 
 function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -63,6 +73,8 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions = {}): Pro
   const batchWindowMs = checkInt("batchWindowMs", options.batchWindowMs ?? EMBEDDER_DEFAULTS.batchWindowMs, 0);
   const maxBatch = checkInt("maxBatch", options.maxBatch ?? EMBEDDER_DEFAULTS.maxBatch, 1);
   const maxQueue = checkInt("maxQueue", options.maxQueue ?? EMBEDDER_DEFAULTS.maxQueue, 1);
+  const maxChunks = checkInt("maxChunks", options.maxChunks ?? EMBEDDER_DEFAULTS.maxChunks, 1, 1024);
+  const overlap = options.chunkOverlap === undefined ? undefined : checkInt("chunkOverlap", options.chunkOverlap, 0, 4096);
 
   let model: ModelSpec;
   if (options.modelDir) {
@@ -72,13 +84,26 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions = {}): Pro
     const bundled = await ensureBundledModel(options.cacheDir);
     model = { kind: "use-lite", modelPath: bundled.modelPath, vocabPath: bundled.vocabPath, modelId: bundled.modelId };
   }
-  const pool: WorkerPool = await createWorkerPool({ model, workers, intraOpThreads: threads, nice });
-
-  const batcher = new DynamicBatcher((texts) => pool.run(texts), { batchWindowMs, maxBatch, maxQueue, concurrency: workers });
+  const pool: WorkerPool = await createWorkerPool({
+    model, workers, intraOpThreads: threads, nice, maxRows: maxBatch,
+    chunking: { maxChunks, ...(overlap === undefined ? {} : { overlap }) },
+  });
+  // A document costs about as many model inputs as it will have chunks (estimated from its length).
+  const window = pool.window;
+  const step = Math.max(1, window - chunkOverlap(window, overlap));
+  const costOf = (item: EmbedItem) =>
+    item.chunk ? Math.min(maxChunks, 1 + Math.max(0, Math.ceil((item.text.length / CHARS_PER_TOKEN - window) / step))) : 1;
+  const batcher = new DynamicBatcher((items: EmbedItem[]) => pool.run(items), { batchWindowMs, maxBatch, maxQueue, concurrency: workers }, costOf);
+  const validate = (texts: readonly string[]): FabricError | undefined => {
+    if (!Array.isArray(texts)) return FabricError.invalid("texts", "must be an array of strings");
+    const bad = texts.findIndex((t) => typeof t !== "string");
+    return bad >= 0 ? FabricError.invalid(`texts[${bad}]`, "must be a string") : undefined;
+  };
   let closing: Promise<void> | undefined;
   return {
     dimension: pool.dimension,
     modelId: pool.modelId,
+    window,
     get pendingCount() {
       return batcher.pendingCount;
     },
@@ -87,11 +112,16 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions = {}): Pro
     },
     workerStats: () => pool.stats(),
     crashWorker: (index) => pool.crashWorker(index),
-    embed(texts, embedOptions) {
-      if (!Array.isArray(texts)) return Promise.reject(FabricError.invalid("texts", "must be an array of strings"));
-      const bad = texts.findIndex((t) => typeof t !== "string");
-      if (bad >= 0) return Promise.reject(FabricError.invalid(`texts[${bad}]`, "must be a string"));
-      return batcher.submit(texts, embedOptions?.priority);
+    async embed(texts, embedOptions) {
+      const bad = validate(texts);
+      if (bad) throw bad;
+      const done = await batcher.submit(texts.map((text) => ({ text, chunk: false })), embedOptions?.priority);
+      return done.map((d) => d.vectors[0]!);
+    },
+    async embedDocuments(texts, embedOptions) {
+      const bad = validate(texts);
+      if (bad) throw bad;
+      return batcher.submit(texts.map((text) => ({ text, chunk: true })), embedOptions?.priority);
     },
     close() {
       closing ??= batcher.close().then(() => pool.close());

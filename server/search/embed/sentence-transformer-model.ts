@@ -109,6 +109,8 @@ export async function loadSentenceTransformerModel(options: SentenceTransformerO
     return {
       modelId,
       dimension,
+      window: tokenizer.window,
+      countTokens: (text) => tokenizer.countTokens(text),
       embedBatch: async (texts) => (texts.length === 0 ? [] : run(texts)),
       release: () => session.release(),
     };

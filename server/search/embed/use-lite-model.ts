@@ -28,6 +28,16 @@ export function sparseBatch(rows: readonly (readonly number[])[]): { indices: or
   return { indices: new ort.Tensor("int64", indices, [n, 2]), values: new ort.Tensor("int64", values, [n]) };
 }
 
+/**
+ * Whitespace runs become one space, ends trimmed, as SentencePiece's own normaliser does: the TF.js
+ * tokenizer only maps ASCII spaces to "▁", so a newline (one line per JSON leaf in object texts)
+ * would be an unknown token and the next word would lose its word start. Texts without such runs
+ * are unchanged.
+ */
+function spaced(text: string): string {
+  return /\s\s|[^\S ]|^\s|\s$/.test(text) ? text.replace(/\s+/g, " ").trim() : text;
+}
+
 export interface UseLiteModelOptions {
   modelPath: string;
   vocabPath: string;
@@ -46,13 +56,15 @@ export async function loadUseLiteModel(options: UseLiteModelOptions): Promise<Em
   // An empty text (or one NFKC normalises to nothing) has no tokens, and the model cannot represent
   // an empty row: it would silently shrink the batch. Such a text is embedded as a lone word start "▁".
   const encode = (text: string): number[] => {
-    const ids = tokenizer.encode(text, USE_MAX_TOKENS);
+    const ids = tokenizer.encode(spaced(text), USE_MAX_TOKENS);
     return ids.length > 0 ? ids : [tokenizer.separatorId >= 0 ? tokenizer.separatorId : 0];
   };
 
   return {
     modelId: options.modelId,
     dimension,
+    window: USE_MAX_TOKENS,
+    countTokens: (text) => tokenizer.encode(spaced(text)).length,
     async embedBatch(texts) {
       if (texts.length === 0) return [];
       countModelRun();

@@ -180,6 +180,18 @@ export class WordPieceTokenizer {
     this.padId = json.padding?.pad_id ?? this.vocab.get("[PAD]") ?? 0;
   }
 
+  /** Most text tokens one encoding holds (special tokens excluded): the model's window. */
+  get window(): number {
+    return this.maxLength - this.special.prefix.length - this.special.suffix.length;
+  }
+
+  /** Tokens of `text` without special tokens and truncation (for chunking). */
+  countTokens(text: string): number {
+    const ids: number[] = [];
+    for (const word of bertPreTokenize(this.normalize(text))) this.wordPiece(word, ids);
+    return ids.length;
+  }
+
   /** Parses the contents of a tokenizer.json file. */
   static fromJson(text: string): WordPieceTokenizer {
     return new WordPieceTokenizer(JSON.parse(text) as TokenizerJson);
@@ -191,7 +203,7 @@ export class WordPieceTokenizer {
    * (the rest could only matter after runs of over 128 ignorable characters per kept token).
    */
   encode(text: string): Encoding {
-    const budget = this.maxLength - this.special.prefix.length - this.special.suffix.length;
+    const budget = this.window;
     const limit = this.maxLength * 128;
     if (text.length > limit) text = text.slice(0, /[\uD800-\uDBFF]/.test(text[limit - 1]!) ? limit - 1 : limit);
     const ids: number[] = [];

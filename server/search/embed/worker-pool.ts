@@ -19,7 +19,13 @@
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { FabricError } from "@cache-fabric/client/api";
-import type { FromWorker, ModelSpec, ToWorker, WorkerInit } from "./worker-protocol.js";
+import type { EmbedItem, FromWorker, ModelSpec, ToWorker, WorkerInit } from "./worker-protocol.js";
+
+/** One embedded item: its vectors (one per chunk) and where each chunk lies in its text. */
+export interface EmbeddedItem {
+  vectors: Float32Array[];
+  spans: Array<[number, number]>;
+}
 
 export interface WorkerPoolOptions {
   model: ModelSpec;
@@ -29,6 +35,10 @@ export interface WorkerPoolOptions {
   intraOpThreads: number;
   /** Niceness of the worker threads (0 = same priority as the event loop). */
   nice: number;
+  /** Most model inputs per session run. */
+  maxRows: number;
+  /** Document chunking: most chunks per text, tokens shared by consecutive chunks. */
+  chunking: { maxChunks: number; overlap?: number };
 }
 
 export interface WorkerPoolStats {
@@ -50,8 +60,10 @@ export interface WorkerPoolStats {
 export interface WorkerPool {
   readonly modelId: string;
   readonly dimension: number;
-  /** Embeds one batch in a worker; one unit vector per text. */
-  run(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Tokens the model reads per text (its window). */
+  readonly window: number;
+  /** Embeds one batch in a worker; per item, its unit vectors (one per chunk). */
+  run(items: readonly EmbedItem[]): Promise<EmbeddedItem[]>;
   stats(): WorkerPoolStats;
   /**
    * Makes worker `index` crash (an uncaught error, thrown as soon as it is between batches): the
@@ -68,8 +80,8 @@ const MAX_RESTART_DELAY_MS = 5_000;
 const WORKER_HEAP_MB = 512;
 
 interface Job {
-  texts: readonly string[];
-  resolve(v: Float32Array[]): void;
+  items: readonly EmbedItem[];
+  resolve(v: EmbeddedItem[]): void;
   reject(e: unknown): void;
 }
 
@@ -99,6 +111,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
 class Pool implements WorkerPool {
   modelId = "";
   dimension = 0;
+  window = 0;
   private readonly slots: Slot[];
   private readonly waiting: Job[] = [];
   private restarts = 0;
@@ -121,12 +134,12 @@ class Pool implements WorkerPool {
     });
   }
 
-  run(texts: readonly string[]): Promise<Float32Array[]> {
+  run(items: readonly EmbedItem[]): Promise<EmbeddedItem[]> {
     if (this.closing) return Promise.reject(new FabricError("UNAVAILABLE", "embedder is closed"));
-    if (texts.length === 0) return Promise.resolve([]);
+    if (items.length === 0) return Promise.resolve([]);
     if (!this.slots.some((s) => s.state === "ready" || s.state === "starting")) return Promise.reject(this.down());
-    return new Promise<Float32Array[]>((resolve, reject) => {
-      this.waiting.push({ texts, resolve, reject });
+    return new Promise<EmbeddedItem[]>((resolve, reject) => {
+      this.waiting.push({ items, resolve, reject });
       this.dispatch();
     });
   }
@@ -164,7 +177,8 @@ class Pool implements WorkerPool {
   private spawn(slot: Slot): void {
     slot.timer = undefined;
     if (this.closing) return;
-    const init: WorkerInit = { model: this.options.model, intraOpThreads: this.options.intraOpThreads, nice: this.options.nice };
+    const { model, intraOpThreads, nice, maxRows, chunking } = this.options;
+    const init: WorkerInit = { model, intraOpThreads, nice, maxRows, chunking };
     const worker = startWorker(init);
     slot.worker = worker;
     slot.state = "starting";
@@ -188,6 +202,7 @@ class Pool implements WorkerPool {
       case "ready":
         this.modelId = m.modelId;
         this.dimension = m.dimension;
+        this.window = m.window;
         this.nice = m.nice;
         slot.state = "ready";
         this.loaded();
@@ -211,7 +226,7 @@ class Pool implements WorkerPool {
         if (m.type === "embedded") {
           slot.failures = 0;
           this.reportRuns(worker, m.runs);
-          job.resolve(m.vectors.map((b) => new Float32Array(b)));
+          job.resolve(unpack(m));
         } else {
           job.reject(new Error(`embedding failed in worker ${slot.index}: ${m.message}`));
         }
@@ -278,7 +293,7 @@ class Pool implements WorkerPool {
       const job = this.waiting.shift()!;
       const id = this.nextId++;
       slot.job = { ...job, id };
-      const message: ToWorker = { type: "embed", id, texts: job.texts.slice() };
+      const message: ToWorker = { type: "embed", id, items: job.items.slice() };
       slot.worker!.postMessage(message);
     }
   }
@@ -309,6 +324,22 @@ class Pool implements WorkerPool {
   private down(): FabricError {
     return new FabricError("UNAVAILABLE", "no embedder worker is running (they keep failing; see the server log); retry later");
   }
+}
+
+/** Splits a worker's flat answer into one EmbeddedItem per item. */
+function unpack(m: Extract<FromWorker, { type: "embedded" }>): EmbeddedItem[] {
+  const out: EmbeddedItem[] = [];
+  let k = 0;
+  for (const count of m.counts) {
+    const item: EmbeddedItem = { vectors: [], spans: [] };
+    for (let j = 0; j < count; j++, k++) {
+      // A view built here, in this realm, over the transferred buffer (no copy).
+      item.vectors.push(new Float32Array(m.vectors[k]!));
+      item.spans.push([m.spans[2 * k]!, m.spans[2 * k + 1]!]);
+    }
+    out.push(item);
+  }
+  return out;
 }
 
 /**

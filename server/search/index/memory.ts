@@ -1,12 +1,12 @@
 import { performance } from "node:perf_hooks";
 import { FabricError } from "@cache-fabric/client/api";
-import type { VectorHit, VectorIndex, VectorPayload, VectorPoint, VectorSearchOptions } from "../types.js";
+import type { ChunkSpan, VectorHit, VectorIndex, VectorPayload, VectorPoint, VectorSearchOptions } from "../types.js";
 import { HnswGraph, type HnswOptions } from "./hnsw.js";
 import { ScoreHeap } from "./score-heap.js";
 import { compileSlotFilter, type SlotFilter } from "./slot-filter.js";
-import { checkDimension, checkIds, checkPoints, checkSearch } from "./validate-input.js";
+import { checkDimension, checkIds, checkPoints, checkSearch, checkVector } from "./validate-input.js";
 import { normalized } from "./vector-math.js";
-import { VectorStorage } from "./vector-storage.js";
+import { type StoredPayload, VectorStorage } from "./vector-storage.js";
 
 /** Options of the in-process index. Every default suits the bundled 512-dim model on a small host. */
 export interface MemoryVectorIndexOptions {
@@ -41,7 +41,10 @@ export interface MemoryVectorIndexOptions {
 /** What the index is doing; for tests, benchmarks and the metrics endpoint. */
 export interface MemoryVectorIndexStats {
   mode: "exact" | "hnsw";
+  /** Contexts held. */
   points: number;
+  /** Vectors held (a context has one per chunk). */
+  vectors: number;
   /** Dead nodes in the serving graph (0 in exact mode). */
   tombstones: number;
   /** True while a graph is being built or rebuilt in the background. */
@@ -63,21 +66,25 @@ const DEFAULT_EXACT_LIMIT = 20_000;
 /**
  * The embedded default `VectorIndex`: vectors live in this process, in one contiguous Float32Array.
  *
- * Search is an exact cosine scan (dot product of unit vectors) while the index is small, with scope
- * and metadata filters tested before a vector is scored. From `exactLimit` points on, it answers from
- * an HNSW graph (M=16, efConstruction=100, efSearch=max(100, limit)) built and maintained in the background:
+ * Search is an exact cosine scan (dot product of unit vectors) while the index is small, with the
+ * filter (scope, key prefix, metadata, namespaces) tested before a vector is scored. A context holds
+ * one vector per chunk and scores as its best chunk: a scan keeps the best `limit × C` chunks (C =
+ * the most chunks any context has), which always contain the best chunk of each of the best `limit`
+ * contexts, then keeps one hit per context. From `exactLimit` vectors on, it answers from an HNSW
+ * graph (M=16, efConstruction=100, efSearch=max(100, limit × C)) built and maintained in the background:
  *
  * - Writes are applied in call order (one queue); each point is applied atomically, so a search
  *   never sees half a write, and a deleted id is gone from storage and graph in the same step —
  *   no search that starts after `delete` resolves can return it.
  * - A delete or replace leaves a tombstone in the graph; past `rebuildRatio` tombstones a fresh graph
  *   is built beside the serving one (writes go to both meanwhile) and swapped in when complete.
- * - Filtered search under HNSW: when the filter is selective enough that an exact scan of its matches
- *   is cheaper than a widened graph search (matches ≤ 2·√(ef·n), known exactly for scope filters),
- *   it scans. Otherwise it searches the graph with ef widened by the inverse selectivity and keeps the
- *   hits that pass the filter; if that yields fewer than `limit` matches (and more may exist), it falls
- *   back to the exact scan. Results are therefore exact whenever the filter is selective, and never
- *   short of matches that exist.
+ * - Filtered search under HNSW (as Qdrant plans it): when the filter is selective enough that an
+ *   exact scan of its matches is cheaper than a widened graph search (matches ≤ 2·√(ef·n), known
+ *   exactly for scope and scope + boundary-prefix filters such as a user's `user:{id}:`), it scans
+ *   the filtered subset. Otherwise it searches the graph with ef widened by the inverse selectivity
+ *   and keeps the hits that pass the filter; if that yields fewer than `limit` contexts (and more may
+ *   exist), it falls back to the exact scan. So a filtered search never starves: results are exact
+ *   whenever the filter is selective, and never short of matches that exist.
  */
 export function createMemoryVectorIndex(options: MemoryVectorIndexOptions = {}): MemoryVectorIndex {
   return new MemoryIndex(options);
@@ -136,9 +143,9 @@ class MemoryIndex implements MemoryVectorIndex {
     const storage = this.ready();
     checkPoints(points, storage.dim);
     // Copy now: the caller may reuse its arrays before the queued write runs.
-    const prepared = points.map((p) => ({ id: p.id, vector: normalized(p.vector), payload: ownPayload(p.payload) }));
+    const prepared = points.map((p) => ({ id: p.id, vectors: p.vectors.map(normalized), payload: ownPayload(p.payload, p.spans) }));
     return this.enqueue(async () => {
-      await this.sliced(prepared, (p) => this.applyPut(p.id, p.vector, p.payload));
+      await this.sliced(prepared, (p) => this.applyPut(p.id, p.vectors, p.payload));
       this.maintain();
     });
   }
@@ -163,11 +170,26 @@ class MemoryIndex implements MemoryVectorIndex {
     const found = this.graph
       ? this.graphSearch(this.graph, storage, query, filter, options.limit, minScore)
       : exactSearch(storage, query, filter, options.limit, minScore);
-    return found.slots.map((slot, i) => ({
-      id: storage.ids[slot],
-      score: found.scores[i],
-      payload: publicPayload(storage.payloads[slot]),
-    }));
+    return found.slots.map((slot, i) => hitOf(storage, slot, found.scores[i]));
+  }
+
+  async score(vector: Float32Array, ids: readonly string[]): Promise<VectorHit[]> {
+    const storage = this.ready();
+    checkVector(vector, storage.dim, "vector");
+    checkIds(ids);
+    storage.setQuery(normalized(vector));
+    const hits: VectorHit[] = [];
+    for (const id of new Set(ids)) {
+      let best = -1;
+      let bestScore = -Infinity;
+      for (let chunk = 0, n = storage.chunkCount(id); chunk < n; chunk++) {
+        const slot = storage.slot(id, chunk);
+        const score = storage.scoreQuery(slot);
+        if (score > bestScore) [best, bestScore] = [slot, score];
+      }
+      if (best >= 0) hits.push(hitOf(storage, best, bestScore));
+    }
+    return hits;
   }
 
   async revisions(ids: readonly string[]): Promise<Map<string, number>> {
@@ -183,7 +205,7 @@ class MemoryIndex implements MemoryVectorIndex {
 
   async count(): Promise<number> {
     // Counts applied writes: a caller that awaited its upsert sees it counted.
-    return this.ready().size;
+    return this.ready().contexts;
   }
 
   async clear(): Promise<void> {
@@ -217,7 +239,8 @@ class MemoryIndex implements MemoryVectorIndex {
   stats(): MemoryVectorIndexStats {
     return {
       mode: this.graph ? "hnsw" : "exact",
-      points: this.storage?.size ?? 0,
+      points: this.storage?.contexts ?? 0,
+      vectors: this.storage?.size ?? 0,
       tombstones: this.graph?.tombstones ?? 0,
       building: this.building !== undefined,
       dimension: this.dimension,
@@ -227,27 +250,36 @@ class MemoryIndex implements MemoryVectorIndex {
 
   // ---- writes -------------------------------------------------------------------------------
 
-  private applyPut(id: string, vector: Float32Array, payload: VectorPayload): void {
+  /** Replaces every chunk of context `id`: old chunk nodes become tombstones, the new ones fresh nodes. */
+  private applyPut(id: string, vectors: readonly Float32Array[], payload: StoredPayload): void {
     const storage = this.storage as VectorStorage;
-    const existing = storage.slot(id);
-    if (existing >= 0) {
-      // A replaced vector is a new graph node: the old one's links were chosen for the old vector.
-      this.graph?.detach(existing);
-      this.building?.detach(existing);
+    const old = storage.chunkCount(id);
+    // A replaced vector is a new graph node: the old one's links were chosen for the old vector.
+    for (let chunk = 0; chunk < old; chunk++) {
+      const slot = storage.slot(id, chunk);
+      this.graph?.detach(slot);
+      this.building?.detach(slot);
     }
-    const { slot } = storage.put(id, vector, payload);
-    this.graph?.insert(slot);
-    this.building?.insert(slot);
+    for (let chunk = old - 1; chunk >= vectors.length; chunk--) storage.remove(id, chunk);
+    vectors.forEach((vector, chunk) => {
+      const { slot } = storage.put(id, chunk, vector, payload);
+      this.graph?.insert(slot);
+      this.building?.insert(slot);
+    });
+    storage.setChunkCount(id, vectors.length);
   }
 
   private applyDelete(id: string): void {
     const storage = this.storage as VectorStorage;
-    const slot = storage.slot(id);
-    if (slot < 0) return;
+    const n = storage.chunkCount(id);
     // Tombstone first, then let the storage swap the last slot in (graphs follow via onMove).
-    this.graph?.detach(slot);
-    this.building?.detach(slot);
-    storage.remove(id);
+    for (let chunk = n - 1; chunk >= 0; chunk--) {
+      const slot = storage.slot(id, chunk);
+      this.graph?.detach(slot);
+      this.building?.detach(slot);
+      storage.remove(id, chunk);
+    }
+    if (n > 0) storage.setChunkCount(id, 0);
   }
 
   /** Decides, after each write, whether to start, rebuild or drop the graph. */
@@ -320,22 +352,23 @@ class MemoryIndex implements MemoryVectorIndex {
 
   private graphSearch(graph: HnswGraph, storage: VectorStorage, query: Float32Array, filter: SlotFilter, limit: number, minScore: number): Hits {
     const n = storage.size;
-    const ef = Math.max(this.efSearch, limit);
+    const chunks = Math.max(1, storage.maxChunks);
+    const ef = Math.max(this.efSearch, limit * chunks);
+    const contexts = Math.min(limit, storage.contexts);
     if (!filter.test) {
-      const hits = graph.search(query, ef);
+      const top = takeTop(graph.search(query, ef), storage, limit, minScore, undefined);
       // A graph cut off by tombstones can come back short; the scan is the safety net.
-      if (hits.slots.length < Math.min(limit, n)) return exactSearch(storage, query, filter, limit, minScore);
-      return takeTop(hits, limit, minScore, undefined);
+      if (top.slots.length < contexts && top.complete) return exactSearch(storage, query, filter, limit, minScore);
+      return top;
     }
     const m = Math.max(1, filter.maxMatches);
     if (m <= 2 * Math.sqrt(ef * n)) return exactSearch(storage, query, filter, limit, minScore);
     const widened = Math.min(n, Math.ceil((ef * n) / m * 1.5));
-    const hits = graph.search(query, widened);
-    let matches = 0;
-    for (const slot of hits.slots) if (filter.test(slot)) matches++;
-    const foundAll = filter.exactCount && matches >= filter.maxMatches;
-    if (matches < limit && !foundAll) return exactSearch(storage, query, filter, limit, minScore);
-    return takeTop(hits, limit, minScore, filter.test);
+    const top = takeTop(graph.search(query, widened), storage, limit, minScore, filter.test);
+    if (top.slots.length < limit && top.complete && !(filter.exactCount && top.matched >= filter.maxMatches)) {
+      return exactSearch(storage, query, filter, limit, minScore);
+    }
+    return top;
   }
 
   // ---- guards -------------------------------------------------------------------------------
@@ -356,9 +389,16 @@ interface Hits {
   scores: number[];
 }
 
-/** Exact top-`limit` by dot product over the slots that pass the filter; best first. */
+/**
+ * Exact top-`limit` contexts by dot product over the slots that pass the filter; best first. The
+ * heap keeps `limit × C` chunks (C = most chunks of any context): the best chunk of each of the best
+ * `limit` contexts is among them, since fewer than `limit` contexts, of at most C chunks each, can
+ * outrank it.
+ */
 function exactSearch(storage: VectorStorage, query: Float32Array, filter: SlotFilter, limit: number, minScore: number): Hits {
-  const heap = new ScoreHeap("min", Math.min(limit, 1024) + 1);
+  const chunks = Math.max(1, storage.maxChunks);
+  const keep = limit * chunks;
+  const heap = new ScoreHeap("min", Math.min(keep, 1024) + 1);
   storage.setQuery(query);
   const dot = storage.dot;
   const dim = storage.dim;
@@ -368,31 +408,50 @@ function exactSearch(storage: VectorStorage, query: Float32Array, filter: SlotFi
     if (test && !test(slot)) continue; // filter before scoring: the int/map check is far cheaper
     const score = dot(0, storage.rowByte(slot), dim);
     if (score < minScore) continue;
-    if (heap.size < limit) heap.push(score, slot);
+    if (heap.size < keep) heap.push(score, slot);
     else if (score > heap.peekScore()) heap.replaceTop(score, slot);
   }
   const { scores, items } = heap.drainDescending();
-  return { slots: items, scores };
+  return takeTop({ slots: items, scores }, storage, limit, minScore, undefined);
 }
 
-/** First `limit` graph hits (best first) that pass the filter and the score floor. */
-function takeTop(hits: Hits, limit: number, minScore: number, test: ((slot: number) => boolean) | undefined): Hits {
+/**
+ * The first `limit` contexts of `hits` (chunks, best first) that pass the filter and the score
+ * floor, one hit per context (its best chunk). `complete` is false when the score floor cut the
+ * list (so no more matches exist above it); `matched` counts chunks that passed the filter.
+ */
+function takeTop(hits: Hits, storage: VectorStorage, limit: number, minScore: number, test: ((slot: number) => boolean) | undefined): Hits & { complete: boolean; matched: number } {
   const slots: number[] = [];
   const scores: number[] = [];
+  const seen = new Set<string>();
+  let matched = 0;
   for (let i = 0; i < hits.slots.length && slots.length < limit; i++) {
     const score = hits.scores[i];
-    if (score < minScore) break; // best first: nothing after passes either
-    if (test && !test(hits.slots[i])) continue;
-    slots.push(hits.slots[i]);
+    if (score < minScore) return { slots, scores, complete: false, matched }; // best first: nothing after passes either
+    const slot = hits.slots[i];
+    if (test && !test(slot)) continue;
+    matched++;
+    const id = storage.ids[slot];
+    if (seen.has(id)) continue;
+    seen.add(id);
+    slots.push(slot);
     scores.push(score);
   }
-  return { slots, scores };
+  return { slots, scores, complete: true, matched };
+}
+
+/** A hit for the chunk in `slot`. */
+function hitOf(storage: VectorStorage, slot: number, score: number): VectorHit {
+  const p = storage.payloads[slot];
+  const chunk = storage.chunks[slot];
+  const span = p.spans?.[chunk];
+  return { id: storage.ids[slot], score, chunk, ...(span ? { span: [span[0], span[1]] as const } : {}), payload: publicPayload(p) };
 }
 
 /** The index's own copy of a payload; metadata gets a null prototype so lookups see own keys only. */
-function ownPayload(p: VectorPayload): VectorPayload {
+function ownPayload(p: VectorPayload, spans: readonly ChunkSpan[] | undefined): StoredPayload {
   const metadata = Object.assign(Object.create(null) as Record<string, string>, p.metadata);
-  return { scope: p.scope, key: p.key, metadata, revision: p.revision };
+  return { scope: p.scope, key: p.key, metadata, revision: p.revision, ...(spans && spans.length > 1 ? { spans: spans.map(([a, b]) => [a, b] as const) } : {}) };
 }
 
 /** A caller's copy of a stored payload (plain object, safe to mutate). */

@@ -1,8 +1,9 @@
 import type { QdrantClient as QdrantClientClass } from "@qdrant/js-client-rest" with { "resolution-mode": "import" };
 import { FabricError, type ErrorCode } from "@cache-fabric/client/api";
-import type { VectorFilter, VectorHit, VectorIndex, VectorPayload, VectorPoint, VectorSearchOptions } from "../types.js";
+import { boundaryPart, boundaryPrefixes, compileFilter, isBoundaryPrefix, matchesNothing } from "../filter.js";
+import type { ChunkSpan, VectorFilter, VectorHit, VectorIndex, VectorNamespace, VectorPayload, VectorPoint, VectorSearchOptions } from "../types.js";
 import { pointUuid } from "./point-id.js";
-import { checkDimension, checkIds, checkPoints, checkSearch } from "./validate-input.js";
+import { checkDimension, checkIds, checkPoints, checkSearch, checkVector } from "./validate-input.js";
 
 /** Where the vectors live in Qdrant. */
 export interface QdrantVectorIndexOptions {
@@ -30,17 +31,58 @@ const { QdrantClient } = require("@qdrant/js-client-rest") as { QdrantClient: ty
 /** Points per upsert request: keeps a request body to a few MB at 512 dimensions. */
 const UPSERT_BATCH = 256;
 
-/** Payload fields the adapter filters on, indexed as keywords so filtered search stays fast. */
-const INDEXED_FIELDS = ["scope", "key"] as const;
+/**
+ * Payload fields the adapter filters or groups on, with their payload index types: created at
+ * init, so filtered search is planned from the index (Qdrant scans a small filtered subset exactly
+ * instead of starving the HNSW graph). Metadata fields are indexed the first time a search filters
+ * on them.
+ */
+const INDEXED_FIELDS = [
+  ["scope", "keyword"],
+  ["key", "keyword"],
+  ["id", "keyword"],
+  ["key_prefixes", "keyword"],
+  ["chunk", "integer"],
+] as const;
+
+/**
+ * Payload layout version: points written before chunks and key prefixes existed (no `v`) are
+ * reported absent by `revisions`, so a restart re-embeds them in the current layout.
+ */
+const PAYLOAD_VERSION = 2;
+
+/** Most groups one grouped query asks for while widening a post-filtered search. */
+const MAX_GROUPS = 1000;
+
+/** Qdrant point id of chunk `chunk` of context `id`; chunk 0 keeps the id's own UUID. */
+function chunkUuid(id: string, chunk: number): string {
+  return pointUuid(chunk === 0 ? id : `${id}\u0000${chunk}`);
+}
+
+type QdrantCondition = Record<string, unknown>;
+interface QdrantFilter {
+  must?: QdrantCondition[];
+  should?: QdrantCondition[];
+  must_not?: QdrantCondition[];
+}
 
 /**
  * The production `VectorIndex`: vectors in a Qdrant collection (cosine distance), reached through
  * the official REST client `@qdrant/js-client-rest`.
  *
- * - Point ids are name-based UUIDs of the fabric id (see point-id.ts); the payload keeps
- *   `{ id, scope, key, metadata, revision }`, so hits map back without a lookup.
- * - Filters are pushed down: `must` conditions on `scope` and on `metadata.<key>`; `minSimilarity`
- *   becomes `score_threshold`. Qdrant normalises vectors for Cosine, so scores are cosines.
+ * - One point per chunk of a context. Point ids are name-based UUIDs of the fabric id (and chunk
+ *   number; see point-id.ts); the payload keeps `{ v, id, scope, key, key_prefixes, metadata,
+ *   revision, chunk, span? }`, so hits map back without a lookup. `key_prefixes` lists the key's
+ *   prefixes ending in `:` or `/` (`user:alice:`), so a key-prefix filter is a keyword match.
+ * - Search is Qdrant's grouped query (`/points/query/groups`, `group_by: "id"`, `group_size: 1`):
+ *   each context once, by its best chunk.
+ * - Filters are pushed down as payload filters: `must` on `scope`, `key_prefixes` and
+ *   `metadata.<key>`, `should` for namespaces (anyOf); `minSimilarity` becomes `score_threshold`.
+ *   A key prefix that does not end at a separator is pushed down as its longest one that does and
+ *   checked on the hits, widening the query until `limit` pass or the groups run out. Qdrant
+ *   normalises vectors for Cosine, so scores are cosines.
+ * - Upsert writes a context's chunks, then deletes its chunks beyond the new count (by filter),
+ *   so a reader never sees it without vectors; delete removes every chunk (by filter on `id`).
  * - Writes use `wait: true`: when `upsert`/`delete` resolve, a search sees the change.
  * - `init` creates the collection when absent (tolerating a concurrent creator) and refuses one of
  *   another dimension with FAILED_PRECONDITION: mixing models in one collection would make every
@@ -59,6 +101,8 @@ class QdrantIndex implements VectorIndex {
   private readonly timeoutMs: number;
   private dimension: number | undefined;
   private closed = false;
+  /** Payload fields known to have an index (created at init, or when first filtered on). */
+  private readonly indexedFields = new Set<string>();
 
   constructor(options: QdrantVectorIndexOptions) {
     if (!options.url) throw FabricError.invalid("url", "Qdrant URL is required");
@@ -104,25 +148,39 @@ class QdrantIndex implements VectorIndex {
     if (vectors.distance !== "Cosine") {
       throw new FabricError("FAILED_PRECONDITION", `Qdrant collection "${c}" uses ${String(vectors.distance)} distance; the fabric needs Cosine`);
     }
-    for (const field of INDEXED_FIELDS) {
+    for (const [field, type] of INDEXED_FIELDS) {
       if (info.payload_schema?.[field] !== undefined) continue;
       await this.call(`index the "${field}" payload field`, () =>
-        this.client.createPayloadIndex(c, { field_name: field, field_schema: "keyword", wait: true }),
+        this.client.createPayloadIndex(c, { field_name: field, field_schema: type, wait: true }),
       );
     }
+    for (const field of Object.keys(info.payload_schema ?? {})) this.indexedFields.add(field);
     this.dimension = dimension;
   }
 
   async upsert(points: readonly VectorPoint[]): Promise<void> {
     const dimension = this.ready();
     checkPoints(points, dimension);
-    for (let i = 0; i < points.length; i += UPSERT_BATCH) {
-      const batch = points.slice(i, i + UPSERT_BATCH).map((p) => ({
-        id: pointUuid(p.id),
-        vector: Array.from(p.vector),
-        payload: { id: p.id, scope: p.payload.scope, key: p.payload.key, metadata: { ...p.payload.metadata }, revision: p.payload.revision },
-      }));
+    // The last of several upserts of one id in a batch wins, as in the in-process index.
+    const latest = new Map<string, VectorPoint>();
+    for (const p of points) latest.set(p.id, p);
+    const rows = [...latest.values()].flatMap((p) =>
+      p.vectors.map((v, chunk) => ({
+        id: chunkUuid(p.id, chunk),
+        vector: Array.from(v),
+        payload: payloadOf(p, chunk, p.vectors.length > 1 ? p.spans?.[chunk] : undefined),
+      })),
+    );
+    for (let i = 0; i < rows.length; i += UPSERT_BATCH) {
+      const batch = rows.slice(i, i + UPSERT_BATCH);
       await this.call("upsert points", () => this.client.upsert(this.collection, { wait: true, points: batch }));
+    }
+    // Then drop chunks beyond each context's new count (left by a longer earlier text).
+    const byCount = new Map<number, string[]>();
+    for (const p of latest.values()) byCount.set(p.vectors.length, [...(byCount.get(p.vectors.length) ?? []), p.id]);
+    const should = [...byCount].map(([n, ids]) => ({ must: [{ key: "id", match: { any: ids } }, { key: "chunk", range: { gte: n } }] }));
+    if (should.length > 0) {
+      await this.call("delete stale chunks", () => this.client.delete(this.collection, { wait: true, filter: { should } }));
     }
   }
 
@@ -130,30 +188,74 @@ class QdrantIndex implements VectorIndex {
     this.ready();
     checkIds(ids);
     if (ids.length === 0) return;
-    const points = ids.map((id) => pointUuid(id));
-    await this.call("delete points", () => this.client.delete(this.collection, { wait: true, points }));
+    for (let i = 0; i < ids.length; i += UPSERT_BATCH) {
+      const any = ids.slice(i, i + UPSERT_BATCH);
+      // Every chunk of each context; chunk 0's UUID too, for points written before payloads had `id` indexed.
+      const filter = { should: [{ key: "id", match: { any } }, { has_id: any.map((id) => pointUuid(id)) }] };
+      await this.call("delete points", () => this.client.delete(this.collection, { wait: true, filter }));
+    }
   }
 
   async search(vector: Float32Array, options: VectorSearchOptions): Promise<VectorHit[]> {
     const dimension = this.ready();
     checkSearch(vector, options, dimension);
-    const filter = toQdrantFilter(options.filter);
+    if (matchesNothing(options.filter)) return [];
+    const { filter, exact } = toQdrantFilter(options.filter);
+    this.indexMetadataFields(options.filter);
+    const check = exact ? undefined : compileFilter(options.filter);
+    for (let asked = options.limit; ; asked = Math.min(MAX_GROUPS, asked * 4)) {
+      const groups = await this.groups(vector, asked, filter, options.minSimilarity);
+      const hits = check ? groups.filter((h) => check({ scope: h.payload.scope, key: h.payload.key, metadata: h.payload.metadata })) : groups;
+      // Done when enough passed, or Qdrant has no more groups to give, or the widening is at its cap.
+      if (hits.length >= options.limit || groups.length < asked || asked === MAX_GROUPS) return hits.slice(0, options.limit);
+    }
+  }
+
+  async score(vector: Float32Array, ids: readonly string[]): Promise<VectorHit[]> {
+    const dimension = this.ready();
+    checkVector(vector, dimension, "vector");
+    checkIds(ids);
+    const unique = [...new Set(ids)];
+    const hits: VectorHit[] = [];
+    for (let i = 0; i < unique.length; i += UPSERT_BATCH) {
+      const any = unique.slice(i, i + UPSERT_BATCH);
+      hits.push(...(await this.groups(vector, any.length, { must: [{ key: "id", match: { any } }] }, undefined)));
+    }
+    return hits;
+  }
+
+  /** One grouped query: the best chunk of each of the best `limit` contexts passing `filter`. */
+  private async groups(vector: Float32Array, limit: number, filter: QdrantFilter | undefined, minSimilarity: number | undefined): Promise<VectorHit[]> {
     const result = await this.call("search", () =>
-      this.client.query(this.collection, {
+      this.client.queryGroups(this.collection, {
         query: Array.from(vector),
-        filter,
-        score_threshold: options.minSimilarity,
-        limit: options.limit,
+        group_by: "id",
+        group_size: 1,
+        limit,
         with_payload: true,
+        ...(filter ? { filter } : {}),
+        ...(minSimilarity !== undefined ? { score_threshold: minSimilarity } : {}),
       }),
     );
     const hits: VectorHit[] = [];
-    for (const point of result.points) {
-      const payload = toVectorPayload(point.payload);
+    for (const group of result.groups) {
+      const point = group.hits[0];
+      const payload = point && toVectorPayload(point.payload);
       // A point without our payload was not written by a fabric: not ours to return.
-      if (payload) hits.push({ id: payload.id, score: point.score, payload: payload.payload });
+      if (payload) hits.push({ id: payload.id, score: point.score, chunk: payload.chunk, ...(payload.span ? { span: payload.span } : {}), payload: payload.payload });
     }
     return hits;
+  }
+
+  /** Creates a keyword index for metadata fields searches filter on (once per field, not awaited). */
+  private indexMetadataFields(filter: VectorFilter | undefined): void {
+    for (const k of Object.keys(filter?.metadata ?? {})) {
+      const field = metadataPath(k);
+      if (this.indexedFields.has(field)) continue;
+      this.indexedFields.add(field);
+      // Qdrant builds it in the background; searches work meanwhile, only slower.
+      void this.client.createPayloadIndex(this.collection, { field_name: field, field_schema: "keyword", wait: false }).catch(() => this.indexedFields.delete(field));
+    }
   }
 
   async revisions(ids: readonly string[]): Promise<Map<string, number>> {
@@ -167,7 +269,8 @@ class QdrantIndex implements VectorIndex {
       );
       for (const point of points) {
         const payload = toVectorPayload(point.payload);
-        if (payload) out.set(payload.id, payload.payload.revision);
+        // An older payload layout counts as absent: the restart scan re-embeds it.
+        if (payload && payload.version >= PAYLOAD_VERSION) out.set(payload.id, payload.payload.revision);
       }
     }
     return out;
@@ -175,7 +278,9 @@ class QdrantIndex implements VectorIndex {
 
   async count(): Promise<number> {
     this.ready();
-    const result = await this.call("count points", () => this.client.count(this.collection, { exact: true }));
+    // Contexts, not chunks: every context has a chunk 0 (older points have no chunk field at all).
+    const filter = { must_not: [{ key: "chunk", range: { gte: 1 } }] };
+    const result = await this.call("count points", () => this.client.count(this.collection, { exact: true, filter }));
     return result.count;
   }
 
@@ -233,12 +338,47 @@ class QdrantIndex implements VectorIndex {
   }
 }
 
-/** Fabric filter → Qdrant filter: every condition is a `must` match on a payload path. */
-export function toQdrantFilter(filter: VectorFilter | undefined): { must: { key: string; match: { value: string } }[] } | undefined {
-  const must: { key: string; match: { value: string } }[] = [];
+/**
+ * Fabric filter → Qdrant payload filter. `exact` is false when some key prefix could only be pushed
+ * down as a superset (it does not end at a separator): the caller then checks the hits itself.
+ */
+export function toQdrantFilter(filter: VectorFilter | undefined): { filter: QdrantFilter | undefined; exact: boolean } {
+  const must: QdrantCondition[] = [];
+  let exact = true;
+  const prefix = (p: string | undefined, into: QdrantCondition[]) => {
+    if (!p) return;
+    if (!isBoundaryPrefix(p)) exact = false;
+    const pushed = isBoundaryPrefix(p) ? p : boundaryPart(p);
+    if (pushed) into.push({ key: "key_prefixes", match: { value: pushed } });
+  };
   if (filter?.scope !== undefined) must.push({ key: "scope", match: { value: filter.scope } });
+  prefix(filter?.keyPrefix, must);
   for (const [k, v] of Object.entries(filter?.metadata ?? {})) must.push({ key: metadataPath(k), match: { value: v } });
-  return must.length > 0 ? { must } : undefined;
+  const namespace = (n: VectorNamespace): QdrantCondition[] => {
+    const c: QdrantCondition[] = [{ key: "scope", match: { value: n.scope } }];
+    prefix(n.keyPrefix, c);
+    return c;
+  };
+  let should: QdrantCondition[] | undefined;
+  if (filter?.anyOf?.length === 1) must.push(...namespace(filter.anyOf[0]!));
+  else if (filter?.anyOf && filter.anyOf.length > 1) should = filter.anyOf.map((n) => ({ must: namespace(n) }));
+  const out: QdrantFilter = { ...(must.length ? { must } : {}), ...(should ? { should } : {}) };
+  return { filter: must.length || should ? out : undefined, exact };
+}
+
+/** The payload of one chunk's point. */
+function payloadOf(p: VectorPoint, chunk: number, span: ChunkSpan | undefined): Record<string, unknown> {
+  return {
+    v: PAYLOAD_VERSION,
+    id: p.id,
+    scope: p.payload.scope,
+    key: p.payload.key,
+    key_prefixes: boundaryPrefixes(p.payload.key),
+    metadata: { ...p.payload.metadata },
+    revision: p.payload.revision,
+    chunk,
+    ...(span ? { span: [span[0], span[1]] } : {}),
+  };
 }
 
 /**
@@ -251,15 +391,22 @@ export function metadataPath(key: string): string {
   return `metadata."${key}"`;
 }
 
-function toVectorPayload(raw: unknown): { id: string; payload: VectorPayload } | undefined {
+function toVectorPayload(raw: unknown): { id: string; payload: VectorPayload; chunk: number; span?: ChunkSpan; version: number } | undefined {
   if (raw === null || typeof raw !== "object") return undefined;
-  const p = raw as { id?: unknown; scope?: unknown; key?: unknown; metadata?: unknown; revision?: unknown };
+  const p = raw as { v?: unknown; id?: unknown; scope?: unknown; key?: unknown; metadata?: unknown; revision?: unknown; chunk?: unknown; span?: unknown };
   if (typeof p.id !== "string" || typeof p.scope !== "string" || typeof p.key !== "string") return undefined;
   const metadata: Record<string, string> = {};
   if (p.metadata !== null && typeof p.metadata === "object") {
     for (const [k, v] of Object.entries(p.metadata)) if (typeof v === "string") metadata[k] = v;
   }
-  return { id: p.id, payload: { scope: p.scope, key: p.key, metadata, revision: typeof p.revision === "number" ? p.revision : 0 } };
+  const span = Array.isArray(p.span) && p.span.length === 2 && p.span.every((x) => Number.isSafeInteger(x)) ? ([p.span[0], p.span[1]] as const) : undefined;
+  return {
+    id: p.id,
+    payload: { scope: p.scope, key: p.key, metadata, revision: typeof p.revision === "number" ? p.revision : 0 },
+    chunk: typeof p.chunk === "number" ? p.chunk : 0,
+    ...(span ? { span } : {}),
+    version: typeof p.v === "number" ? p.v : 1,
+  };
 }
 
 /** HTTP status of a client error that carries a response (the client's ApiError), else undefined. */

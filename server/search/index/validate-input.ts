@@ -9,6 +9,8 @@ import type { VectorFilter, VectorPoint, VectorSearchOptions } from "../types.js
 
 /** Largest dimension accepted; Qdrant's own limit is 65,536. */
 export const MAX_DIMENSION = 65_536;
+/** Most chunks (vectors) one context may have. */
+export const MAX_CHUNKS = 1024;
 
 export function checkDimension(dimension: number): void {
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > MAX_DIMENSION) {
@@ -32,7 +34,17 @@ export function checkPoints(points: readonly VectorPoint[], dimension: number): 
   points.forEach((p, i) => {
     const at = `points[${i}]`;
     if (typeof p?.id !== "string" || p.id.length === 0) throw FabricError.invalid(`${at}.id`, "must be a non-empty string");
-    checkVector(p.vector, dimension, `${at}.vector`);
+    if (!Array.isArray(p.vectors) || p.vectors.length === 0) throw FabricError.invalid(`${at}.vectors`, "must be a non-empty array (one vector per chunk)");
+    if (p.vectors.length > MAX_CHUNKS) throw FabricError.invalid(`${at}.vectors`, `must hold at most ${MAX_CHUNKS} chunks`);
+    p.vectors.forEach((v: unknown, k: number) => checkVector(v, dimension, `${at}.vectors[${k}]`));
+    if (p.spans !== undefined) {
+      if (!Array.isArray(p.spans) || p.spans.length !== p.vectors.length) throw FabricError.invalid(`${at}.spans`, "must have one [start, end] per vector");
+      p.spans.forEach((span: unknown, k: number) => {
+        if (!Array.isArray(span) || span.length !== 2 || !Number.isSafeInteger(span[0]) || !Number.isSafeInteger(span[1]) || span[0] < 0 || span[1] < span[0]) {
+          throw FabricError.invalid(`${at}.spans[${k}]`, "must be [start, end] with 0 <= start <= end");
+        }
+      });
+    }
     const payload = p.payload;
     if (payload === null || typeof payload !== "object") throw FabricError.invalid(`${at}.payload`, "must be an object");
     if (typeof payload.scope !== "string") throw FabricError.invalid(`${at}.payload.scope`, "must be a string");
@@ -67,7 +79,15 @@ function checkFilter(filter: VectorFilter | undefined): void {
   if (filter === undefined) return;
   if (filter === null || typeof filter !== "object") throw FabricError.invalid("filter", "must be an object");
   if (filter.scope !== undefined && typeof filter.scope !== "string") throw FabricError.invalid("filter.scope", "must be a string");
+  if (filter.keyPrefix !== undefined && typeof filter.keyPrefix !== "string") throw FabricError.invalid("filter.keyPrefix", "must be a string");
   if (filter.metadata !== undefined) checkStringRecord(filter.metadata, "filter.metadata");
+  if (filter.anyOf !== undefined) {
+    if (!Array.isArray(filter.anyOf)) throw FabricError.invalid("filter.anyOf", "must be an array of { scope, keyPrefix? }");
+    filter.anyOf.forEach((n, i) => {
+      if (n === null || typeof n !== "object" || typeof n.scope !== "string") throw FabricError.invalid(`filter.anyOf[${i}].scope`, "must be a string");
+      if (n.keyPrefix !== undefined && typeof n.keyPrefix !== "string") throw FabricError.invalid(`filter.anyOf[${i}].keyPrefix`, "must be a string");
+    });
+  }
 }
 
 function checkStringRecord(value: unknown, field: string): void {

@@ -2,8 +2,8 @@
 // @generated from file cachefabric/v1/search.proto (package cachefabric.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Context, Scope } from "./context_pb.js";
 import { file_cachefabric_v1_context } from "./context_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cachefabric/v1/search.proto.
  */
 export const file_cachefabric_v1_search: GenFile = /*@__PURE__*/
-  fileDesc("ChtjYWNoZWZhYnJpYy92MS9zZWFyY2gucHJvdG8SDmNhY2hlZmFicmljLnYxIvMBCg1TZWFyY2hSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDQoFbGltaXQYAyABKAUSFgoObWluX3NpbWlsYXJpdHkYBCABKAESPQoIbWV0YWRhdGEYBSADKAsyKy5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSFgoOd2FpdF9mb3JfaW5kZXgYBiABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkwKDFNlYXJjaFJlc3VsdBIoCgdjb250ZXh0GAEgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBISCgpzaW1pbGFyaXR5GAIgASgBIj8KDlNlYXJjaFJlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXN1bHQiEAoOUmVpbmRleFJlcXVlc3QiLgoPUmVpbmRleFJlc3BvbnNlEgwKBGRvbmUYASABKAMSDQoFdG90YWwYAiABKAMiFQoTU2VhcmNoU3RhdHVzUmVxdWVzdCKxAQoUU2VhcmNoU3RhdHVzUmVzcG9uc2USDQoFbW9kZWwYASABKAkSEQoJZGltZW5zaW9uGAIgASgFEg0KBWluZGV4GAMgASgJEiUKBnNjb3BlcxgEIAMoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEg8KB3ZlY3RvcnMYBSABKAMSGAoQaW5kZXhlZF9yZXZpc2lvbhgGIAEoAxIWCg5lbWJlZGRlcl9xdWV1ZRgHIAEoAzKBAgoNU2VhcmNoU2VydmljZRJHCgZTZWFyY2gSHS5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXF1ZXN0Gh4uY2FjaGVmYWJyaWMudjEuU2VhcmNoUmVzcG9uc2USTAoHUmVpbmRleBIeLmNhY2hlZmFicmljLnYxLlJlaW5kZXhSZXF1ZXN0Gh8uY2FjaGVmYWJyaWMudjEuUmVpbmRleFJlc3BvbnNlMAESWQoMU2VhcmNoU3RhdHVzEiMuY2FjaGVmYWJyaWMudjEuU2VhcmNoU3RhdHVzUmVxdWVzdBokLmNhY2hlZmFicmljLnYxLlNlYXJjaFN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_cachefabric_v1_context]);
+  fileDesc("ChtjYWNoZWZhYnJpYy92MS9zZWFyY2gucHJvdG8SDmNhY2hlZmFicmljLnYxIuICCg1TZWFyY2hSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEiQKBXNjb3BlGAIgASgOMhUuY2FjaGVmYWJyaWMudjEuU2NvcGUSDQoFbGltaXQYAyABKAUSFgoObWluX3NpbWlsYXJpdHkYBCABKAESPQoIbWV0YWRhdGEYBSADKAsyKy5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSFgoOd2FpdF9mb3JfaW5kZXgYBiABKAgSKAoEbW9kZRgHIAEoDjIaLmNhY2hlZmFicmljLnYxLlNlYXJjaE1vZGUSEgoKa2V5X3ByZWZpeBgIIAEoCRIvCgZ3aXRoaW4YCSADKAsyHy5jYWNoZWZhYnJpYy52MS5TZWFyY2hOYW1lc3BhY2UaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIksKD1NlYXJjaE5hbWVzcGFjZRIkCgVzY29wZRgBIAEoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEhIKCmtleV9wcmVmaXgYAiABKAki3AEKDFNlYXJjaFJlc3VsdBIoCgdjb250ZXh0GAEgASgLMhcuY2FjaGVmYWJyaWMudjEuQ29udGV4dBISCgpzaW1pbGFyaXR5GAIgASgBEg0KBXNjb3JlGAMgASgBEhMKC3ZlY3Rvcl9yYW5rGAQgASgFEhQKDGxleGljYWxfcmFuaxgFIAEoBRIVCg1sZXhpY2FsX3Njb3JlGAYgASgBEg0KBWNodW5rGAcgASgFEhQKDG1hdGNoZWRfdGV4dBgIIAEoCRIYChBsZXhpY2FsX2NvdmVyYWdlGAkgASgBIj8KDlNlYXJjaFJlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXN1bHQiEAoOUmVpbmRleFJlcXVlc3QiLgoPUmVpbmRleFJlc3BvbnNlEgwKBGRvbmUYASABKAMSDQoFdG90YWwYAiABKAMiFQoTU2VhcmNoU3RhdHVzUmVxdWVzdCLZAQoUU2VhcmNoU3RhdHVzUmVzcG9uc2USDQoFbW9kZWwYASABKAkSEQoJZGltZW5zaW9uGAIgASgFEg0KBWluZGV4GAMgASgJEiUKBnNjb3BlcxgEIAMoDjIVLmNhY2hlZmFicmljLnYxLlNjb3BlEg8KB3ZlY3RvcnMYBSABKAMSGAoQaW5kZXhlZF9yZXZpc2lvbhgGIAEoAxIWCg5lbWJlZGRlcl9xdWV1ZRgHIAEoAxIOCgZoeWJyaWQYCCABKAgSFgoObWluX3NpbWlsYXJpdHkYCSABKAEqWQoKU2VhcmNoTW9kZRIbChdTRUFSQ0hfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNFQVJDSF9NT0RFX1ZFQ1RPUhABEhYKElNFQVJDSF9NT0RFX0hZQlJJRBACMoECCg1TZWFyY2hTZXJ2aWNlEkcKBlNlYXJjaBIdLmNhY2hlZmFicmljLnYxLlNlYXJjaFJlcXVlc3QaHi5jYWNoZWZhYnJpYy52MS5TZWFyY2hSZXNwb25zZRJMCgdSZWluZGV4Eh4uY2FjaGVmYWJyaWMudjEuUmVpbmRleFJlcXVlc3QaHy5jYWNoZWZhYnJpYy52MS5SZWluZGV4UmVzcG9uc2UwARJZCgxTZWFyY2hTdGF0dXMSIy5jYWNoZWZhYnJpYy52MS5TZWFyY2hTdGF0dXNSZXF1ZXN0GiQuY2FjaGVmYWJyaWMudjEuU2VhcmNoU3RhdHVzUmVzcG9uc2ViBnByb3RvMw", [file_cachefabric_v1_context]);
 
 /**
  * @generated from message cachefabric.v1.SearchRequest
@@ -40,7 +40,11 @@ export type SearchRequest = Message<"cachefabric.v1.SearchRequest"> & {
   limit: number;
 
   /**
-   * Leave out results whose cosine similarity is below this, in [-1, 1].
+   * Leave out results whose cosine similarity is below this, in [-1, 1]. 0 (unset) means the
+   * server's default threshold (FABRIC_SEARCH_MIN_SIMILARITY; SearchStatusResponse.min_similarity
+   * says which); -1 keeps every hit. proto3 cannot tell an explicit 0 from unset: a client that
+   * wants a threshold of exactly 0 sends the smallest positive double (5e-324), as the TypeScript
+   * client does.
    *
    * @generated from field: double min_similarity = 4;
    */
@@ -59,6 +63,28 @@ export type SearchRequest = Message<"cachefabric.v1.SearchRequest"> & {
    * @generated from field: bool wait_for_index = 6;
    */
   waitForIndex: boolean;
+
+  /**
+   * How results are ranked; unspecified means the server's default (SearchStatusResponse.hybrid).
+   *
+   * @generated from field: cachefabric.v1.SearchMode mode = 7;
+   */
+  mode: SearchMode;
+
+  /**
+   * Only keys starting with this, in every scope searched (applied inside the index).
+   *
+   * @generated from field: string key_prefix = 8;
+   */
+  keyPrefix: string;
+
+  /**
+   * Only contexts in at least one of these namespaces (applied inside the index); empty means no
+   * such restriction.
+   *
+   * @generated from field: repeated cachefabric.v1.SearchNamespace within = 9;
+   */
+  within: SearchNamespace[];
 };
 
 /**
@@ -67,6 +93,30 @@ export type SearchRequest = Message<"cachefabric.v1.SearchRequest"> & {
  */
 export const SearchRequestSchema: GenMessage<SearchRequest> = /*@__PURE__*/
   messageDesc(file_cachefabric_v1_search, 0);
+
+/**
+ * A scope, optionally narrowed to the keys starting with a prefix.
+ *
+ * @generated from message cachefabric.v1.SearchNamespace
+ */
+export type SearchNamespace = Message<"cachefabric.v1.SearchNamespace"> & {
+  /**
+   * @generated from field: cachefabric.v1.Scope scope = 1;
+   */
+  scope: Scope;
+
+  /**
+   * @generated from field: string key_prefix = 2;
+   */
+  keyPrefix: string;
+};
+
+/**
+ * Describes the message cachefabric.v1.SearchNamespace.
+ * Use `create(SearchNamespaceSchema)` to create a new message.
+ */
+export const SearchNamespaceSchema: GenMessage<SearchNamespace> = /*@__PURE__*/
+  messageDesc(file_cachefabric_v1_search, 1);
 
 /**
  * @generated from message cachefabric.v1.SearchResult
@@ -78,11 +128,63 @@ export type SearchResult = Message<"cachefabric.v1.SearchResult"> & {
   context?: Context | undefined;
 
   /**
-   * Cosine similarity between the query and the context's text, in [-1, 1].
+   * Cosine similarity between the query and the context's best-matching chunk, in [-1, 1].
    *
    * @generated from field: double similarity = 2;
    */
   similarity: number;
+
+  /**
+   * What results are ordered by: in hybrid mode the similarity raised by the lexical coverage
+   * (similarity + 0.4 * max(0, lexical_coverage - 0.2) / 0.8, README "Hybrid ranking"), in vector
+   * mode the similarity.
+   *
+   * @generated from field: double score = 3;
+   */
+  score: number;
+
+  /**
+   * 1-based rank among the vector search's candidates; 0 when it was not among them.
+   *
+   * @generated from field: int32 vector_rank = 4;
+   */
+  vectorRank: number;
+
+  /**
+   * 1-based rank in the lexical (BM25) ranking; 0 when no query term matched, or in vector mode.
+   *
+   * @generated from field: int32 lexical_rank = 5;
+   */
+  lexicalRank: number;
+
+  /**
+   * The BM25 score; 0 when lexical_rank is 0.
+   *
+   * @generated from field: double lexical_score = 6;
+   */
+  lexicalScore: number;
+
+  /**
+   * Which chunk of the context's text matched best; 0 for a text that fits the model's window.
+   *
+   * @generated from field: int32 chunk = 7;
+   */
+  chunk: number;
+
+  /**
+   * The text of that chunk, when the context's text was split into several; empty otherwise.
+   *
+   * @generated from field: string matched_text = 8;
+   */
+  matchedText: string;
+
+  /**
+   * How much of the query the text matches word for word, in [0, 1] (BM25 score over that of an
+   * average document holding every query term once); 0 when lexical_rank is 0.
+   *
+   * @generated from field: double lexical_coverage = 9;
+   */
+  lexicalCoverage: number;
 };
 
 /**
@@ -90,7 +192,7 @@ export type SearchResult = Message<"cachefabric.v1.SearchResult"> & {
  * Use `create(SearchResultSchema)` to create a new message.
  */
 export const SearchResultSchema: GenMessage<SearchResult> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_search, 1);
+  messageDesc(file_cachefabric_v1_search, 2);
 
 /**
  * @generated from message cachefabric.v1.SearchResponse
@@ -109,7 +211,7 @@ export type SearchResponse = Message<"cachefabric.v1.SearchResponse"> & {
  * Use `create(SearchResponseSchema)` to create a new message.
  */
 export const SearchResponseSchema: GenMessage<SearchResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_search, 2);
+  messageDesc(file_cachefabric_v1_search, 3);
 
 /**
  * @generated from message cachefabric.v1.ReindexRequest
@@ -122,7 +224,7 @@ export type ReindexRequest = Message<"cachefabric.v1.ReindexRequest"> & {
  * Use `create(ReindexRequestSchema)` to create a new message.
  */
 export const ReindexRequestSchema: GenMessage<ReindexRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_search, 3);
+  messageDesc(file_cachefabric_v1_search, 4);
 
 /**
  * Progress of a reindex: sent as contexts are embedded; the last message has done == total.
@@ -146,7 +248,7 @@ export type ReindexResponse = Message<"cachefabric.v1.ReindexResponse"> & {
  * Use `create(ReindexResponseSchema)` to create a new message.
  */
 export const ReindexResponseSchema: GenMessage<ReindexResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_search, 4);
+  messageDesc(file_cachefabric_v1_search, 5);
 
 /**
  * @generated from message cachefabric.v1.SearchStatusRequest
@@ -159,7 +261,7 @@ export type SearchStatusRequest = Message<"cachefabric.v1.SearchStatusRequest"> 
  * Use `create(SearchStatusRequestSchema)` to create a new message.
  */
 export const SearchStatusRequestSchema: GenMessage<SearchStatusRequest> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_search, 5);
+  messageDesc(file_cachefabric_v1_search, 6);
 
 /**
  * @generated from message cachefabric.v1.SearchStatusResponse
@@ -209,6 +311,20 @@ export type SearchStatusResponse = Message<"cachefabric.v1.SearchStatusResponse"
    * @generated from field: int64 embedder_queue = 7;
    */
   embedderQueue: bigint;
+
+  /**
+   * True when searches rank hybrid (vector + lexical) unless they ask otherwise.
+   *
+   * @generated from field: bool hybrid = 8;
+   */
+  hybrid: boolean;
+
+  /**
+   * The threshold a search that sets none gets.
+   *
+   * @generated from field: double min_similarity = 9;
+   */
+  minSimilarity: number;
 };
 
 /**
@@ -216,7 +332,37 @@ export type SearchStatusResponse = Message<"cachefabric.v1.SearchStatusResponse"
  * Use `create(SearchStatusResponseSchema)` to create a new message.
  */
 export const SearchStatusResponseSchema: GenMessage<SearchStatusResponse> = /*@__PURE__*/
-  messageDesc(file_cachefabric_v1_search, 6);
+  messageDesc(file_cachefabric_v1_search, 7);
+
+/**
+ * @generated from enum cachefabric.v1.SearchMode
+ */
+export enum SearchMode {
+  /**
+   * @generated from enum value: SEARCH_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * By cosine similarity alone.
+   *
+   * @generated from enum value: SEARCH_MODE_VECTOR = 1;
+   */
+  VECTOR = 1,
+
+  /**
+   * The similarity raised by a lexical (BM25) match of the same texts (README "Hybrid ranking").
+   *
+   * @generated from enum value: SEARCH_MODE_HYBRID = 2;
+   */
+  HYBRID = 2,
+}
+
+/**
+ * Describes the enum cachefabric.v1.SearchMode.
+ */
+export const SearchModeSchema: GenEnum<SearchMode> = /*@__PURE__*/
+  enumDesc(file_cachefabric_v1_search, 0);
 
 /**
  * Finds stored contexts by meaning.
