@@ -60,7 +60,7 @@ async function duringReindex(address: string): Promise<number> {
     for (let i = 0; i < REINDEX; i += 500) {
       await client.batch(Array.from({ length: Math.min(500, REINDEX - i) }, (_, j) => ({ op: "set" as const, key: `doc:${i + j}`, value: text(i + j) })));
     }
-    await client.search({ query: "warm-up", waitForIndex: true }, { timeoutMs: 600_000 });
+    await client.search({ query: "warm-up", waitForIndex: true }, { timeoutMs: 3_600_000 });
     const key = (i: number) => ({ key: `doc:${(i * 7) % REINDEX}` });
     let n = 0;
     const idleEnd = Date.now() + SECONDS * 1000;
@@ -71,7 +71,7 @@ async function duringReindex(address: string): Promise<number> {
     let total = 0;
     const started = performance.now();
     const reindex = (async () => {
-      for await (const p of client.reindex({ timeoutMs: 600_000 })) total = p.total;
+      for await (const p of client.reindex({ timeoutMs: 3_600_000 })) total = p.total;
       done = true;
     })();
     const busyGet: number[] = [];
