@@ -47,8 +47,7 @@ export function matchesNothing(filter: VectorFilter | undefined): boolean {
 /** True when `filter` restricts nothing. */
 export function matchesEverything(filter: VectorFilter | undefined): boolean {
   return (
-    filter === undefined ||
-    (filter.scope === undefined && !filter.keyPrefix && Object.keys(filter.metadata ?? {}).length === 0 && filter.anyOf === undefined)
+    filter === undefined || (filter.scope === undefined && !filter.keyPrefix && Object.keys(filter.metadata ?? {}).length === 0 && filter.anyOf === undefined)
   );
 }
 

@@ -11,11 +11,13 @@ const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, x, i)
 
 /** Texts of ~120 tokens each, so a batch of them takes the model a while. */
 const longTexts = (n: number): string[] =>
-  Array.from({ length: n }, (_, i) =>
-    `Ticket ${i}: the customer reports that the checkout page times out after they enter a discount code, ` +
-    `and the support agent asks for the order number, the browser version and a screenshot of the error. ` +
-    `They reply that it happens on every device, that the code was sent by email last week, and that ` +
-    `the basket holds ${i % 9} items worth about ${(i * 37) % 500} euros including shipping to another country.`,
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `Ticket ${i}: the customer reports that the checkout page times out after they enter a discount code, ` +
+      `and the support agent asks for the order number, the browser version and a screenshot of the error. ` +
+      `They reply that it happens on every device, that the code was sent by email last week, and that ` +
+      `the basket holds ${i % 9} items worth about ${(i * 37) % 500} euros including shipping to another country.`,
   );
 
 describe("embedder worker threads", () => {
@@ -72,7 +74,10 @@ describe("embedder worker threads", () => {
     const [reference] = await e.embed(["How do I reset my password?"]);
     // Ten batches in a row: the worker is surely inside one of them when it is killed.
     const doomed = e.embed(longTexts(320));
-    const outcome = doomed.then(() => "resolved", (err: { code?: string; message?: string }) => err);
+    const outcome = doomed.then(
+      () => "resolved",
+      (err: { code?: string; message?: string }) => err,
+    );
     await eventually(() => e.workerStats().busy === 1, "a batch in flight");
     await e.crashWorker(0);
     const err = await outcome;

@@ -19,9 +19,29 @@ import { startQdrantStandIn, type QdrantStandIn } from "../support/qdrant-standi
 
 const USERS = 10_000;
 const FOCUS = ["u17", "u4242", "u9001"];
-const HOBBIES = ["hiking", "chess", "baking sourdough", "watercolour painting", "jazz piano", "road cycling", "bird watching", "salsa dancing", "rock climbing", "knitting"];
+const HOBBIES = [
+  "hiking",
+  "chess",
+  "baking sourdough",
+  "watercolour painting",
+  "jazz piano",
+  "road cycling",
+  "bird watching",
+  "salsa dancing",
+  "rock climbing",
+  "knitting",
+];
 const FOODS = ["spicy Thai curries", "vegan ramen", "Italian espresso", "Mexican tacos", "Japanese sushi", "French cheese", "Indian dal", "Greek salads"];
-const TASKS = ["renew the passport", "book a dentist appointment", "pay the electricity bill", "call grandma on Sunday", "return the library books", "fix the bike tyre", "plan the team offsite", "send the tax documents"];
+const TASKS = [
+  "renew the passport",
+  "book a dentist appointment",
+  "pay the electricity bill",
+  "call grandma on Sunday",
+  "return the library books",
+  "fix the bike tyre",
+  "plan the team offsite",
+  "send the tax documents",
+];
 
 /** One memory per user, plus 30 for each focus user: about their plans, tastes and chores. */
 function memories(): Array<{ key: string; text: string }> {
@@ -31,7 +51,10 @@ function memories(): Array<{ key: string; text: string }> {
   }
   for (const u of FOCUS) {
     for (let m = 1; m <= 30; m++) {
-      out.push({ key: `user:${u}:memory:${m}`, text: `Wants to ${TASKS[(m * 5) % 8]} before ${["Monday", "Friday", "the holidays", "next month"][m % 4]}; lately into ${HOBBIES[(m * 3) % 10]} and ${FOODS[m % 8]}.` });
+      out.push({
+        key: `user:${u}:memory:${m}`,
+        text: `Wants to ${TASKS[(m * 5) % 8]} before ${["Monday", "Friday", "the holidays", "next month"][m % 4]}; lately into ${HOBBIES[(m * 3) % 10]} and ${FOODS[m % 8]}.`,
+      });
     }
   }
   return out;
@@ -80,7 +103,15 @@ describe(`a USER-bound search among ${USERS.toLocaleString("en")} users' memorie
     // Full priority for the model: this suite checks results, and CI runs a CPU burner beside it.
     model = await createEmbedder({ nice: 0 });
     standIn = await startQdrantStandIn();
-    for (const u of FOCUS) refs.set(u, await fabricOver(createMemoryVectorIndex(), "memory", all.filter((d) => d.key.startsWith(`user:${u}:`))));
+    for (const u of FOCUS)
+      refs.set(
+        u,
+        await fabricOver(
+          createMemoryVectorIndex(),
+          "memory",
+          all.filter((d) => d.key.startsWith(`user:${u}:`)),
+        ),
+      );
   }, 900_000);
 
   afterAll(async () => {
@@ -94,29 +125,36 @@ describe(`a USER-bound search among ${USERS.toLocaleString("en")} users' memorie
     // exactLimit below the data size: the index serves from its HNSW graph, and must fall back to
     // an exact scan of the user's few vectors rather than starve.
     ["the in-process index (HNSW mode)", () => ({ index: createMemoryVectorIndex({ exactLimit: 5_000 }), kind: "memory" })],
-    ["the Qdrant adapter (loopback stand-in)", () => ({ index: createQdrantVectorIndex({ url: standIn.url, collection: `filters_${Date.now()}` }), kind: "qdrant" })],
+    [
+      "the Qdrant adapter (loopback stand-in)",
+      () => ({ index: createQdrantVectorIndex({ url: standIn.url, collection: `filters_${Date.now()}` }), kind: "qdrant" }),
+    ],
   ];
 
-  test.each(cases)("over %s: the same top 10 as a search over that user's contexts alone", async (_name, make) => {
-    const { index, kind } = make();
-    const fabric = await fabricOver(index, kind, all);
-    fabrics.push(fabric);
-    if (kind === "memory") expect((index as ReturnType<typeof createMemoryVectorIndex>).stats().mode).toBe("hnsw");
-    for (const u of FOCUS) {
-      const asUser = authorizeFabric(fabric, { principal: () => userToken(u) });
-      for (const mode of ["hybrid", "vector"] as const) {
-        for (const q of QUERIES) {
-          const got = await top(asUser, q, mode);
-          const want = await top(refs.get(u)!, q, mode);
-          expect(got.map((r) => r.key)).toEqual(want.map((r) => r.key));
-          got.forEach((r, i) => {
-            expect(r.similarity).toBeCloseTo(want[i]!.similarity, 5);
-            expect(r.score).toBeCloseTo(want[i]!.score, 5);
-          });
-          expect(got).toHaveLength(10);
-          expect(got.every((r) => r.key.startsWith(`user:${u}:`))).toBe(true);
+  test.each(cases)(
+    "over %s: the same top 10 as a search over that user's contexts alone",
+    async (_name, make) => {
+      const { index, kind } = make();
+      const fabric = await fabricOver(index, kind, all);
+      fabrics.push(fabric);
+      if (kind === "memory") expect((index as ReturnType<typeof createMemoryVectorIndex>).stats().mode).toBe("hnsw");
+      for (const u of FOCUS) {
+        const asUser = authorizeFabric(fabric, { principal: () => userToken(u) });
+        for (const mode of ["hybrid", "vector"] as const) {
+          for (const q of QUERIES) {
+            const got = await top(asUser, q, mode);
+            const want = await top(refs.get(u)!, q, mode);
+            expect(got.map((r) => r.key)).toEqual(want.map((r) => r.key));
+            got.forEach((r, i) => {
+              expect(r.similarity).toBeCloseTo(want[i]!.similarity, 5);
+              expect(r.score).toBeCloseTo(want[i]!.score, 5);
+            });
+            expect(got).toHaveLength(10);
+            expect(got.every((r) => r.key.startsWith(`user:${u}:`))).toBe(true);
+          }
         }
       }
-    }
-  }, 900_000);
+    },
+    900_000,
+  );
 });

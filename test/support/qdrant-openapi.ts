@@ -57,7 +57,18 @@ let cached: QdrantSchema | undefined;
 export function qdrantSchema(path = qdrantOpenApiPath()): QdrantSchema {
   if (cached) return cached;
   const doc = JSON.parse(readFileSync(path, "utf8")) as {
-    paths: Record<string, Record<string, { operationId: string; parameters?: Array<{ name: string; in: string; required?: boolean; schema: object }>; requestBody?: { content: Record<string, { schema: object }> }; responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          operationId: string;
+          parameters?: Array<{ name: string; in: string; required?: boolean; schema: object }>;
+          requestBody?: { content: Record<string, { schema: object }> };
+          responses: Record<string, { content?: Record<string, { schema: object }> }>;
+        }
+      >
+    >;
     components: { schemas: Record<string, object> };
   };
   const convert = (schema: object) => {
@@ -69,9 +80,16 @@ export function qdrantSchema(path = qdrantOpenApiPath()): QdrantSchema {
   for (const [name, s] of Object.entries(doc.components.schemas)) definitions[name] = convert(s);
   const rewrite = (schema: unknown) => JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', '"qdrant#/definitions/'));
   const formats = {
-    uint: uintFormat, uint8: uintFormat, uint16: uintFormat, uint32: uintFormat, uint64: uintFormat,
-    int: intFormat, int32: intFormat, int64: intFormat,
-    float: anyNumber, double: anyNumber,
+    uint: uintFormat,
+    uint8: uintFormat,
+    uint16: uintFormat,
+    uint32: uintFormat,
+    uint64: uintFormat,
+    int: intFormat,
+    int32: intFormat,
+    int64: intFormat,
+    float: anyNumber,
+    double: anyNumber,
     uuid: /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i,
     "date-time": /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/,
     "partial-date-time": /^\d{4}-\d\d-\d\d([T ]\d\d(:\d\d(:\d\d(\.\d+)?)?)?)?(Z|[+-]\d\d:\d\d)?$/,
@@ -97,7 +115,9 @@ export function qdrantSchema(path = qdrantOpenApiPath()): QdrantSchema {
         operationId: op.operationId,
         // Wrapped in an object: ajv coerces a value only where it can write the result back.
         params: (op.parameters ?? []).map((p) => ({
-          name: p.name, in: p.in, required: p.required === true,
+          name: p.name,
+          in: p.in,
+          required: p.required === true,
           validate: params.compile(rewrite({ type: "object", properties: { value: convert(p.schema) } })),
         })),
         ...(bodySchema ? { body: ajv.compile(rewrite(convert(bodySchema))) } : {}),
@@ -128,7 +148,8 @@ export function qdrantSchema(path = qdrantOpenApiPath()): QdrantSchema {
         }
         if (!p.validate({ value: raw })) problems.push(...describe(p.validate.errors, `${op.operationId}?${name}`));
       }
-      for (const p of op.params) if (p.in === "query" && p.required && !u.searchParams.has(p.name)) problems.push(`${op.operationId}: missing query parameter ${p.name}`);
+      for (const p of op.params)
+        if (p.in === "query" && p.required && !u.searchParams.has(p.name)) problems.push(`${op.operationId}: missing query parameter ${p.name}`);
       if (op.body) {
         if (body === undefined) problems.push(`${op.operationId}: a JSON body is required`);
         else if (!op.body(body)) problems.push(...describe(op.body.errors, `${op.operationId} body`));

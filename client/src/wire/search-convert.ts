@@ -1,7 +1,12 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
-  SearchMode as PbSearchMode, type SearchRequest, type SearchRequestSchema, type SearchResult as PbSearchResult, type SearchResultSchema,
-  type SearchStatusResponse, type SearchStatusResponseSchema,
+  SearchMode as PbSearchMode,
+  type SearchRequest,
+  type SearchRequestSchema,
+  type SearchResult as PbSearchResult,
+  type SearchResultSchema,
+  type SearchStatusResponse,
+  type SearchStatusResponseSchema,
 } from "../gen/cachefabric/v1/search_pb.js";
 import { FabricError } from "../api/errors.js";
 import type { Scope, SearchInput, SearchMode, SearchResult, SearchStatus } from "../api/types.js";

@@ -123,7 +123,13 @@ class Pool implements WorkerPool {
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.slots = Array.from({ length: options.workers }, (_, index) => ({
-      index, worker: undefined, state: "waiting", job: undefined, failures: 0, timer: undefined, exited: Promise.resolve(),
+      index,
+      worker: undefined,
+      state: "waiting",
+      job: undefined,
+      failures: 0,
+      timer: undefined,
+      exited: Promise.resolve(),
     }));
   }
 

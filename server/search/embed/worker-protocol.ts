@@ -5,9 +5,7 @@
  */
 
 /** Which model a worker loads. Paths are resolved by the main thread before the worker starts. */
-export type ModelSpec =
-  | { kind: "use-lite"; modelPath: string; vocabPath: string; modelId: string }
-  | { kind: "sentence-transformer"; modelDir: string };
+export type ModelSpec = { kind: "use-lite"; modelPath: string; vocabPath: string; modelId: string } | { kind: "sentence-transformer"; modelDir: string };
 
 /** One text to embed: a query (one vector, the model's first window) or a document (chunked). */
 export interface EmbedItem {

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from cache_fabric._gen.cachefabric.v1 import context_pb2 as cachefabric_dot_v1_dot_context__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63\x61\x63hefabric/v1/search.proto\x12\x0e\x63\x61\x63hefabric.v1\x1a\x1c\x63\x61\x63hefabric/v1/context.proto\"\xf3\x01\n\rSearchRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12$\n\x05scope\x18\x02 \x01(\x0e\x32\x15.cachefabric.v1.Scope\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x16\n\x0emin_similarity\x18\x04 \x01(\x01\x12=\n\x08metadata\x18\x05 \x03(\x0b\x32+.cachefabric.v1.SearchRequest.MetadataEntry\x12\x16\n\x0ewait_for_index\x18\x06 \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"L\n\x0cSearchResult\x12(\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x17.cachefabric.v1.Context\x12\x12\n\nsimilarity\x18\x02 \x01(\x01\"?\n\x0eSearchResponse\x12-\n\x07results\x18\x01 \x03(\x0b\x32\x1c.cachefabric.v1.SearchResult\"\x10\n\x0eReindexRequest\".\n\x0fReindexResponse\x12\x0c\n\x04\x64one\x18\x01 \x01(\x03\x12\r\n\x05total\x18\x02 \x01(\x03\"\x15\n\x13SearchStatusRequest\"\xb1\x01\n\x14SearchStatusResponse\x12\r\n\x05model\x18\x01 \x01(\t\x12\x11\n\tdimension\x18\x02 \x01(\x05\x12\r\n\x05index\x18\x03 \x01(\t\x12%\n\x06scopes\x18\x04 \x03(\x0e\x32\x15.cachefabric.v1.Scope\x12\x0f\n\x07vectors\x18\x05 \x01(\x03\x12\x18\n\x10indexed_revision\x18\x06 \x01(\x03\x12\x16\n\x0e\x65mbedder_queue\x18\x07 \x01(\x03\x32\x81\x02\n\rSearchService\x12G\n\x06Search\x12\x1d.cachefabric.v1.SearchRequest\x1a\x1e.cachefabric.v1.SearchResponse\x12L\n\x07Reindex\x12\x1e.cachefabric.v1.ReindexRequest\x1a\x1f.cachefabric.v1.ReindexResponse0\x01\x12Y\n\x0cSearchStatus\x12#.cachefabric.v1.SearchStatusRequest\x1a$.cachefabric.v1.SearchStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63\x61\x63hefabric/v1/search.proto\x12\x0e\x63\x61\x63hefabric.v1\x1a\x1c\x63\x61\x63hefabric/v1/context.proto\"\xe2\x02\n\rSearchRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12$\n\x05scope\x18\x02 \x01(\x0e\x32\x15.cachefabric.v1.Scope\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x16\n\x0emin_similarity\x18\x04 \x01(\x01\x12=\n\x08metadata\x18\x05 \x03(\x0b\x32+.cachefabric.v1.SearchRequest.MetadataEntry\x12\x16\n\x0ewait_for_index\x18\x06 \x01(\x08\x12(\n\x04mode\x18\x07 \x01(\x0e\x32\x1a.cachefabric.v1.SearchMode\x12\x12\n\nkey_prefix\x18\x08 \x01(\t\x12/\n\x06within\x18\t \x03(\x0b\x32\x1f.cachefabric.v1.SearchNamespace\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"K\n\x0fSearchNamespace\x12$\n\x05scope\x18\x01 \x01(\x0e\x32\x15.cachefabric.v1.Scope\x12\x12\n\nkey_prefix\x18\x02 \x01(\t\"\xdc\x01\n\x0cSearchResult\x12(\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x17.cachefabric.v1.Context\x12\x12\n\nsimilarity\x18\x02 \x01(\x01\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x13\n\x0bvector_rank\x18\x04 \x01(\x05\x12\x14\n\x0clexical_rank\x18\x05 \x01(\x05\x12\x15\n\rlexical_score\x18\x06 \x01(\x01\x12\r\n\x05\x63hunk\x18\x07 \x01(\x05\x12\x14\n\x0cmatched_text\x18\x08 \x01(\t\x12\x18\n\x10lexical_coverage\x18\t \x01(\x01\"?\n\x0eSearchResponse\x12-\n\x07results\x18\x01 \x03(\x0b\x32\x1c.cachefabric.v1.SearchResult\"\x10\n\x0eReindexRequest\".\n\x0fReindexResponse\x12\x0c\n\x04\x64one\x18\x01 \x01(\x03\x12\r\n\x05total\x18\x02 \x01(\x03\"\x15\n\x13SearchStatusRequest\"\xd9\x01\n\x14SearchStatusResponse\x12\r\n\x05model\x18\x01 \x01(\t\x12\x11\n\tdimension\x18\x02 \x01(\x05\x12\r\n\x05index\x18\x03 \x01(\t\x12%\n\x06scopes\x18\x04 \x03(\x0e\x32\x15.cachefabric.v1.Scope\x12\x0f\n\x07vectors\x18\x05 \x01(\x03\x12\x18\n\x10indexed_revision\x18\x06 \x01(\x03\x12\x16\n\x0e\x65mbedder_queue\x18\x07 \x01(\x03\x12\x0e\n\x06hybrid\x18\x08 \x01(\x08\x12\x16\n\x0emin_similarity\x18\t \x01(\x01*Y\n\nSearchMode\x12\x1b\n\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n\x12SEARCH_MODE_VECTOR\x10\x01\x12\x16\n\x12SEARCH_MODE_HYBRID\x10\x02\x32\x81\x02\n\rSearchService\x12G\n\x06Search\x12\x1d.cachefabric.v1.SearchRequest\x1a\x1e.cachefabric.v1.SearchResponse\x12L\n\x07Reindex\x12\x1e.cachefabric.v1.ReindexRequest\x1a\x1f.cachefabric.v1.ReindexResponse0\x01\x12Y\n\x0cSearchStatus\x12#.cachefabric.v1.SearchStatusRequest\x1a$.cachefabric.v1.SearchStatusResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cache_fabric._gen.cachefabric.v1.search_pb2', globals())
@@ -23,22 +23,26 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _SEARCHREQUEST_METADATAENTRY._options = None
   _SEARCHREQUEST_METADATAENTRY._serialized_options = b'8\001'
+  _SEARCHMODE._serialized_start=1108
+  _SEARCHMODE._serialized_end=1197
   _SEARCHREQUEST._serialized_start=78
-  _SEARCHREQUEST._serialized_end=321
-  _SEARCHREQUEST_METADATAENTRY._serialized_start=274
-  _SEARCHREQUEST_METADATAENTRY._serialized_end=321
-  _SEARCHRESULT._serialized_start=323
-  _SEARCHRESULT._serialized_end=399
-  _SEARCHRESPONSE._serialized_start=401
-  _SEARCHRESPONSE._serialized_end=464
-  _REINDEXREQUEST._serialized_start=466
-  _REINDEXREQUEST._serialized_end=482
-  _REINDEXRESPONSE._serialized_start=484
-  _REINDEXRESPONSE._serialized_end=530
-  _SEARCHSTATUSREQUEST._serialized_start=532
-  _SEARCHSTATUSREQUEST._serialized_end=553
-  _SEARCHSTATUSRESPONSE._serialized_start=556
-  _SEARCHSTATUSRESPONSE._serialized_end=733
-  _SEARCHSERVICE._serialized_start=736
-  _SEARCHSERVICE._serialized_end=993
+  _SEARCHREQUEST._serialized_end=432
+  _SEARCHREQUEST_METADATAENTRY._serialized_start=385
+  _SEARCHREQUEST_METADATAENTRY._serialized_end=432
+  _SEARCHNAMESPACE._serialized_start=434
+  _SEARCHNAMESPACE._serialized_end=509
+  _SEARCHRESULT._serialized_start=512
+  _SEARCHRESULT._serialized_end=732
+  _SEARCHRESPONSE._serialized_start=734
+  _SEARCHRESPONSE._serialized_end=797
+  _REINDEXREQUEST._serialized_start=799
+  _REINDEXREQUEST._serialized_end=815
+  _REINDEXRESPONSE._serialized_start=817
+  _REINDEXRESPONSE._serialized_end=863
+  _SEARCHSTATUSREQUEST._serialized_start=865
+  _SEARCHSTATUSREQUEST._serialized_end=886
+  _SEARCHSTATUSRESPONSE._serialized_start=889
+  _SEARCHSTATUSRESPONSE._serialized_end=1106
+  _SEARCHSERVICE._serialized_start=1200
+  _SEARCHSERVICE._serialized_end=1457
 # @@protoc_insertion_point(module_scope)
