@@ -141,7 +141,8 @@ describe(`the deepest value (${DEPTH} levels) through every read path`, () => {
     await client.setContext({ key, value });
     expect((await client.deleteContext({ key })).previous?.value).toEqual(value);
     await client.setContext({ key, value });
-    const found = await client.search({ query: "deep needle", waitForIndex: true, limit: 100 });
+    // Every match (-1): the stand-in embedder's similarities mean nothing to the default threshold.
+    const found = await client.search({ query: "deep needle", waitForIndex: true, limit: 100, minSimilarity: -1 });
     expect(found.filter((r) => r.context.key === key).map((r) => r.context.value)).toEqual([value]);
   });
 
