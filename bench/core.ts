@@ -51,7 +51,7 @@ async function sample(op: () => Promise<unknown>, until: () => boolean, min = 50
   return samples;
 }
 
-const fmt = (s: number[]) => `p50 ${percentile(s, 50).toFixed(2)} ms  p99 ${percentile(s, 99).toFixed(2)} ms  max ${Math.max(...s).toFixed(1)} ms  (${s.length} calls)`;
+const fmt = (s: number[]) => `p50 ${percentile(s, 50).toFixed(2)} ms  p99 ${percentile(s, 99).toFixed(2)} ms  max ${s.reduce((m, x) => Math.max(m, x), 0).toFixed(1)} ms  (${s.length} calls)`;
 
 async function duringReindex(address: string): Promise<number> {
   const client = new FabricClient({ address });
