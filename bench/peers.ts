@@ -26,7 +26,7 @@ import { createPromptCache } from "@cache-fabric/client/agent";
 import { ContextService, GetContextRequestSchema, GetContextResponseSchema, SetContextRequestSchema } from "@cache-fabric/client/gen/context";
 import { grpcMethodPath, valueToPb } from "@cache-fabric/client/wire";
 import { fromBinary } from "@bufbuild/protobuf";
-import { FIELDS as RECORD_FIELDS } from "../server/store/redis/records.js";
+import { LEGACY_FIELDS as RECORD_FIELDS } from "../server/store/redis/records.js";
 import { startRedis, type RedisProcess } from "../test/support/redis-server.js";
 import { formatLoad, machineLine, runLoad, spawnFabricServer, type LoadResult, type SpawnedServer } from "./lib.js";
 import { createEtcdClient, startEtcd, type EtcdProcess } from "./peers/etcd.js";

@@ -42,7 +42,7 @@ test("each fabric's keys live in one slot; fabrics with other prefixes use other
     const slots = new Set<number>();
     for (const store of opened) {
       await store.write([{ op: "set", scope: "GLOBAL", key: "k", value: 1, metadata: {}, ttlMs: 60_000 }]);
-      const keys = [store.keys.meta, store.keys.changes, store.keys.expiry, store.keys.data("GLOBAL", "k"), ...store.keys.indexKeys];
+      const keys = [...store.keys.fixedKeys, store.keys.data("GLOBAL", "k")];
       const keySlots = new Set(await Promise.all(keys.map((k) => raw.cluster("KEYSLOT", k) as Promise<number>)));
       expect(keySlots.size).toBe(1);
       slots.add([...keySlots][0]);

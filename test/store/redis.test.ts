@@ -59,8 +59,8 @@ describe("redis store specifics", () => {
     expect(store.keys.root).toBe(`{${lastPrefix}}`);
     expect(mine.sort()).toEqual(
       [
-        "meta", "changes", "expiry", "d:GLOBAL:a", "d:USER:b",
-        "rev:GLOBAL", "lex:GLOBAL", "mtime:GLOBAL", "rev:USER", "lex:USER", "mtime:USER",
+        "head", "meta", "changes", "expiry", "d:GLOBAL:a", "d:USER:b",
+        "rev:GLOBAL", "lex:GLOBAL", "rev:USER", "lex:USER",
       ].map((k) => store.keys.root + k).sort(),
     );
     expect(keys.every((k) => k.startsWith("{t"))).toBe(true);
@@ -217,7 +217,8 @@ describe("redis store specifics", () => {
 
   test("a change stream ahead of the revision (keys edited outside the fabric) fails the write, writing nothing", async () => {
     await store.write([set("a", 1)]);
-    await raw.hset(store.keys.meta, "rev", "0");
+    const head = (await raw.get(store.keys.head))!;
+    await raw.set(store.keys.head, head.replace(/^\d+ /, "0 "));
     await expect(store.write([set("b", 1)])).rejects.toMatchObject({ code: "INTERNAL" });
     expect(await raw.exists(store.keys.data("GLOBAL", "b"))).toBe(0);
   });

@@ -2,12 +2,14 @@ import type { ChangeEvent, StoreHeader } from "../types.js";
 import { decodeChange, revisionOf } from "./change-stream.js";
 import type { RedisClient } from "./connection.js";
 import { toFabricError } from "./errors.js";
+import { parseHead } from "./head.js";
 
 export interface ChangeReaderOptions {
   /** A connection of its own: XREAD BLOCK holds it for up to `blockMs` at a time. */
   client: RedisClient;
   streamKey: string;
-  metaKey: string;
+  /** HEAD (keys.ts): read with every XREAD for the id of the history it belongs to. */
+  headKey: string;
   /** Deliver changes with revisions above this one, of the history with this id. */
   afterRevision: number;
   storeId: string;
@@ -135,11 +137,12 @@ export class ChangeReader {
     const results = await this.o.client
       .pipeline()
       .xread("COUNT", BATCH, "BLOCK", this.o.blockMs, "STREAMS", this.o.streamKey, `${this.last}-0`)
-      .hget(this.o.metaKey, "id")
+      .get(this.o.headKey)
       .exec();
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw failed?.[0] ?? new Error("pipeline aborted");
-    return [results[0][1] as [string, [string, string[]][]][] | null, results[1][1] as string | null];
+    const head = results[1][1] as string | null;
+    return [results[0][1] as [string, [string, string[]][]][] | null, head === null ? null : parseHead(head).storeId];
   }
 
   /**

@@ -8,21 +8,23 @@ import type { KeyLayout } from "./keys.js";
 import { luaScript } from "./lua-prelude.js";
 
 /**
- * `cfPrefix` (read-only): the store revision and, when at most ARGV[3] keys of the scope lie in the
+ * `cfPrefix` (read-only): the store header and, when at most ARGV[3] keys of the scope lie in the
  * name range [ARGV[1], ARGV[2]), those keys with their revisions.
- * KEYS: 1 META, 2 the scope's name index, 3 its revision index.
- * Reply: {revision, store id (false when none yet), 1, key, revision, key, revision, ...} or
- * {revision, store id, 0} when the range is larger.
+ * KEYS: 1 HEAD, 2 META, 3 the scope's name index, 4 its revision index.
+ * Reply: {0, revision, store id, 1, key, revision, key, revision, ...} or {0, revision, store id, 0}
+ * when the range is larger; only {status} (read-scripts.ts READ_STATUS) without HEAD.
  */
 export const PREFIX_SCRIPT = luaScript(
   "no-writes",
   String.raw`
-local out = {tonumber(redis.call('HGET', KEYS[1], 'rev')) or 0, identity(), 0}
-if redis.call('ZLEXCOUNT', KEYS[2], ARGV[1], ARGV[2]) > tonumber(ARGV[3]) then return out end
-out[3] = 1
-for _, k in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], ARGV[2])) do
+local head = read_head(KEYS[1])
+if not head then return {legacy(KEYS[2]) and 2 or 1} end
+local out = {0, head.rev, head.id, 0}
+if redis.call('ZLEXCOUNT', KEYS[3], ARGV[1], ARGV[2]) > tonumber(ARGV[3]) then return out end
+out[4] = 1
+for _, k in ipairs(redis.call('ZRANGEBYLEX', KEYS[3], ARGV[1], ARGV[2])) do
   out[#out + 1] = k
-  out[#out + 1] = redis.call('ZSCORE', KEYS[3], k)
+  out[#out + 1] = redis.call('ZSCORE', KEYS[4], k)
 end
 return out
 `,
@@ -33,10 +35,10 @@ export interface QueryDeps {
   keys: KeyLayout;
   /** The live contexts at these keys of `scope` (null: absent or expired), in one round trip. */
   fetch(scope: Scope, keys: readonly string[]): Promise<{ revision: number; storeId: string; contexts: (Context | null)[] }>;
-  /** The prefix lookup, see PREFIX_SCRIPT (the store id resolved: never null). */
+  /** The prefix lookup, see PREFIX_SCRIPT: [revision, store id, selective, key, revision, ...]. */
   prefix(scope: Scope, min: string | Buffer, max: string | Buffer, limit: number): Promise<[number, string, number, ...string[]]>;
-  /** The store id when a read found none (creates it: see IDENTITY_SCRIPT). */
-  identity(id: string | null): Promise<string>;
+  /** The store header and the first page of a revision-index walk (WITHSCORES), read atomically. */
+  firstPage(scope: Scope, max: string, count: number): Promise<{ header: StoreHeader; page: string[] }>;
   /** Above this many keys sharing the literal prefix, the query walks the revision index instead. */
   prefixScanLimit: number;
 }
@@ -151,16 +153,13 @@ async function walkRevisions(
   let chunk = FIRST_CHUNK;
   let header: StoreHeader | undefined;
   for (;;) {
-    const page = await redisCall(async () => {
-      if (header !== undefined) return deps.client.zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk);
-      const results = await deps.client.multi().hmget(deps.keys.meta, "rev", "id").zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk).exec();
-      const failed = results?.find(([err]) => err);
-      if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
-      const [rev, id] = results[0][1] as (string | null)[];
-      header = { revision: Number(rev ?? 0), storeId: await deps.identity(id) };
+    let page: string[];
+    if (header === undefined) {
+      ({ header, page } = await deps.firstPage(scope, max, chunk));
       onHeader(header);
-      return results[1][1] as string[];
-    });
+    } else {
+      page = await redisCall(() => deps.client.zrevrangebyscore(index, max, "-inf", "WITHSCORES", "LIMIT", 0, chunk));
+    }
     const candidates: Candidate[] = [];
     for (let i = 0; i + 1 < page.length; i += 2) {
       if (glob.matches(page[i])) candidates.push([page[i], Number(page[i + 1])]);

@@ -10,12 +10,15 @@ import { connect, waitUntilReady, type RedisClient } from "./connection.js";
 import { redisCall, toFabricError, writeFailure } from "./errors.js";
 import { DUE_SCRIPT, EXPIRE_SCRIPT } from "./expire-script.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
+import { parseHead } from "./head.js";
 import { HitCounter } from "./hit-counter.js";
 import { keyLayout, scopeNumber, type KeyLayout } from "./keys.js";
+import { MIGRATE_SCRIPT, MIGRATED_SCRIPT, migrateToFormat2 } from "./migration.js";
 import { PREFIX_SCRIPT, runQuery } from "./query.js";
-import { CHANGES_SCRIPT, FETCH_SCRIPT, HEADER_SCRIPT, IDENTITY_SCRIPT, ROTATE_SCRIPT } from "./read-scripts.js";
-import { contextFromFields, contextFromRecord, encodeBody, FIELD_COUNT } from "./records.js";
-import { WRITE_SCRIPT, WRITE_STATUS } from "./write-script.js";
+import { CHANGES_SCRIPT, FETCH_SCRIPT, IDENTITY_SCRIPT, READ_STATUS, ROTATE_SCRIPT } from "./read-scripts.js";
+import { contextFromRecord, contextOf, encodeBody, legacyBody, parseRecord, parseRecordHeader, RECORD_HEADER_MAX } from "./records.js";
+import { RedisClockBound } from "./redis-clock.js";
+import { WRITE_OP_FIELDS, WRITE_SCRIPT, WRITE_STATUS } from "./write-script.js";
 import type {
   ChangeEvent, ChangeListener, ChangesOutcome, CleanupOutcome, QueryOutcome, ReadOutcome, ResetListener, Store,
   StoreHeader, WriteOp, WriteOptions, WriteOutcome, WriteResult,
@@ -61,13 +64,14 @@ export interface RedisStore extends Store {
 /** The scripts as ioredis commands (defineCommand): EVALSHA, falling back to EVAL once per connection. */
 interface ScriptCommands {
   cfExpire(numKeys: number, ...args: (string | number)[]): Promise<[number, number, string]>;
-  cfDue(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
+  cfDue(numKeys: number, ...args: (string | number)[]): Promise<[number, string[]]>;
   cfFetch(numKeys: number, ...args: (string | number)[]): Promise<(string | number | null)[]>;
-  cfChanges(numKeys: number, ...args: (string | number)[]): Promise<[number, string | null, number, StreamEntry[]]>;
-  cfPrefix(numKeys: number, ...args: (string | number | Buffer)[]): Promise<[number, string | null, number, ...string[]]>;
-  cfHeader(numKeys: number, ...args: (string | number)[]): Promise<[string | null, number]>;
-  cfIdentity(numKeys: number, ...args: (string | number)[]): Promise<[string, number]>;
-  cfRotate(numKeys: number, ...args: (string | number)[]): Promise<[string, number]>;
+  cfChanges(numKeys: number, ...args: (string | number)[]): Promise<[number, number, string, number, StreamEntry[]]>;
+  cfPrefix(numKeys: number, ...args: (string | number | Buffer)[]): Promise<[number, number, string, number, ...string[]]>;
+  cfIdentity(numKeys: number, ...args: (string | number)[]): Promise<[string | null, number]>;
+  cfRotate(numKeys: number, ...args: (string | number)[]): Promise<[string | null, number]>;
+  cfMigrate(numKeys: number, ...args: string[]): Promise<number>;
+  cfMigrated(numKeys: number, ...args: string[]): Promise<[string | null, number]>;
 }
 
 type Client = RedisClient & ScriptCommands;
@@ -78,9 +82,10 @@ const SCRIPTS: Record<keyof ScriptCommands, string> = {
   cfFetch: FETCH_SCRIPT,
   cfChanges: CHANGES_SCRIPT,
   cfPrefix: PREFIX_SCRIPT,
-  cfHeader: HEADER_SCRIPT,
   cfIdentity: IDENTITY_SCRIPT,
   cfRotate: ROTATE_SCRIPT,
+  cfMigrate: MIGRATE_SCRIPT,
+  cfMigrated: MIGRATED_SCRIPT,
 };
 
 /** Deletes per cleanup write: each is one script run, so this bounds how long Redis is kept busy. */
@@ -103,7 +108,9 @@ const WRITE_SHA = createHash("sha1").update(WRITE_SCRIPT).digest("hex");
  * Every change runs in one Lua script (write-script.ts, expire-script.ts) that checks, applies,
  * bumps the store revision, updates the indexes and appends the change to a Redis Stream, so there
  * is never half a write and every server sees every change in the same order: `changesSince` reads
- * the stream's history, `subscribe` follows it live (change-reader.ts). Key layout: keys.ts.
+ * the stream's history, `subscribe` follows it live (change-reader.ts). Reads are one plain MGET of
+ * the records and the store header (`fetch`). Key layout: keys.ts; records: records.ts; data of
+ * the previous record format is migrated before the store serves (migration.ts).
  *
  * Requires Redis >= 7.0 (script shebangs; checked at startup). Connects at once and waits up to the
  * connect timeout for Redis; after that, an outage makes calls fail with UNAVAILABLE within the
@@ -135,7 +142,7 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       throw new FabricError("FAILED_PRECONDITION", `the Redis store needs Redis 7.0 or later (found ${version[1]}.${version[2]})`);
     }
     const keys = keyLayout(settings.redisKeyPrefix);
-    const start = await readIdentity(client, keys.meta, randomUUID);
+    const start = await readHeader(client, keys, randomUUID, quietLog);
     return new RedisStoreImpl(client, readerClient, keys, settings, options, start, quietLog, () => (closed = true));
   } catch (e) {
     client.disconnect();
@@ -157,6 +164,10 @@ class RedisStoreImpl implements RedisStore {
   private candidate = randomUUID();
   private readonly reader: ChangeReader;
   private readonly sweeper: ExpirySweeper;
+  /** Bounds the Redis clock between TIME readings, so that plain reads can hide expired contexts. */
+  private readonly clock = new RedisClockBound();
+  /** The one header lookup (and migration, if needed) in flight. */
+  private ensuring: Promise<StoreHeader> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -174,16 +185,19 @@ class RedisStoreImpl implements RedisStore {
     this.graceMs = options.backstopGraceMs ?? 60_000;
     this.prefixScanLimit = options.prefixScanLimit ?? 4096;
     this.hits = new HitCounter(client, keys.meta, options.hitFlushMs ?? 1000);
+    // A lost connection may come back to another host (a failover) with another clock.
+    client.on("close", () => this.clock.forget());
+    client.on("-node", () => this.clock.forget());
     this.reader = new ChangeReader({
       client: readerClient,
       streamKey: keys.changes,
-      metaKey: keys.meta,
+      headKey: keys.head,
       afterRevision: start.revision,
       storeId: start.storeId,
       identity: () => this.identity(),
       rotate: async (from) => {
-        const [storeId, revision] = await redisCall(() => client.cfRotate(1, keys.meta, from, this.takeCandidate()));
-        return { storeId, revision: Number(revision) };
+        const [storeId, revision] = await redisCall(() => client.cfRotate(1, keys.head, from, this.takeCandidate()));
+        return storeId === null ? this.identity() : { storeId, revision: Number(revision) };
       },
       reset: (header) => this.publishReset(header),
       blockMs: options.changeBlockMs ?? 1000,
@@ -198,16 +212,25 @@ class RedisStoreImpl implements RedisStore {
       intervalMs: settings.redisSweepIntervalMs,
       log,
       scripts: {
-        due: (limit) => client.cfDue(2, keys.meta, keys.expiry, limit),
+        due: async (limit) => {
+          const sentAt = RedisClockBound.now();
+          const [time, members] = await client.cfDue(2, keys.head, keys.expiry, limit);
+          this.clock.record(sentAt, Number(time));
+          return members;
+        },
         expire: async (candidates) => {
           const args: (string | number)[] = [this.historySize, candidates.length, this.candidate];
-          for (const c of candidates) args.push(scopeNumber(c.scope), c.scope, c.key);
-          const [, expired, id] = await client.cfExpire(
-            this.fixedKeys().length + candidates.length,
-            ...this.fixedKeys(),
+          for (const c of candidates) args.push(scopeNumber(c.scope), c.key);
+          const [revision, expired, id] = await client.cfExpire(
+            keys.fixedKeys.length + candidates.length,
+            ...keys.fixedKeys,
             ...candidates.map((c) => keys.data(c.scope, c.key)),
             ...args,
           );
+          if (revision < 0) {
+            await this.ensureHead(); // format-1 data: migrated, then the next sweep expires
+            return 0;
+          }
           this.used(id);
           return expired;
         },
@@ -239,13 +262,26 @@ class RedisStoreImpl implements RedisStore {
         keys: this.keys,
         prefixScanLimit: this.prefixScanLimit,
         fetch: (s, keys) => this.fetch(s, keys),
-        prefix: async (s, min, max, limit) => {
-          const [rev, id, ...rest] = await redisCall(() =>
-            this.client.cfPrefix(3, this.keys.meta, this.keys.byName(s), this.keys.byRevision(s), min, max, limit),
-          );
-          return [rev, await this.resolveId(id), ...rest] as [number, string, number, ...string[]];
-        },
-        identity: (id) => this.resolveId(id),
+        prefix: (s, min, max, limit) =>
+          this.withHead(async () => {
+            const [status, rev, id, ...rest] = await redisCall(() =>
+              this.client.cfPrefix(4, this.keys.head, this.keys.meta, this.keys.byName(s), this.keys.byRevision(s), min, max, limit),
+            );
+            return status === READ_STATUS.ok ? ([rev, id, ...rest] as [number, string, number, ...string[]]) : undefined;
+          }),
+        firstPage: (s, max, count) =>
+          this.withHead(async () => {
+            const results = await redisCall(async () => {
+              const r = await this.client.multi().get(this.keys.head).zrevrangebyscore(this.keys.byRevision(s), max, "-inf", "WITHSCORES", "LIMIT", 0, count).exec();
+              const failed = r?.find(([err]) => err);
+              if (!r || failed) throw failed?.[0] ?? new Error("transaction aborted");
+              return r;
+            });
+            const head = results[0][1] as string | null;
+            if (head === null) return undefined;
+            const { revision, storeId } = parseHead(head);
+            return { header: { revision, storeId }, page: results[1][1] as string[] };
+          }),
       },
       scope,
       glob,
@@ -255,34 +291,53 @@ class RedisStoreImpl implements RedisStore {
 
   /**
    * Deletes, through the write script (a DELETE change each), the contexts last updated before
-   * `before`, found by the updatedAt index. Runs in batches of CLEANUP_BATCH, each atomic; a context
-   * rewritten after it was listed is left alone (the script re-checks updatedAt). The cutoff is
-   * capped at Redis' time when cleanup starts, so contexts written while it runs are not its concern
-   * and it always ends.
+   * `before`. updatedAt follows revision order (keys.ts), so they are the oldest entries of each
+   * scope's revision index: the walk reads the index upwards, a page at a time, with each context's
+   * header line (GETRANGE: never the value), and stops at the first one updated at or after the
+   * cutoff. Deletes run in batches of CLEANUP_BATCH, each atomic; a context rewritten after it was
+   * listed is left alone (the script re-checks updatedAt) and met again higher up if still old. The
+   * cutoff is capped at Redis' time when cleanup starts, so contexts written while it runs are not
+   * its concern and it always ends.
    */
   async cleanup(options: { before: Date; scope?: Scope; glob?: Glob }): Promise<CleanupOutcome> {
     this.open();
+    await this.header(); // format-2 records from here on (migrated first if need be)
     const [seconds, micros] = await redisCall(() => this.client.time());
     const startMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const cutoff = Math.min(options.before.getTime(), startMs + 1);
     let deleted = 0;
     let last: StoreHeader | undefined;
     for (const scope of options.scope ? [options.scope] : SCOPES) {
-      const index = this.keys.byUpdate(scope);
-      // Entries before `offset` in the index were seen and stay (another pattern, or rewritten).
-      let offset = 0;
-      for (;;) {
-        const page = await redisCall(() => this.client.zrangebyscore(index, "-inf", `(${cutoff}`, "LIMIT", offset, CLEANUP_BATCH));
-        const matched = options.glob ? page.filter((k) => options.glob!.matches(k)) : page;
-        if (matched.length > 0) {
-          const outcome = await this.runWrite(matched.map((key) => ({ op: "delete", scope, key })), cutoff);
+      const index = this.keys.byRevision(scope);
+      let after = "-inf";
+      for (let reached = false; !reached; ) {
+        const page = await redisCall(() => this.client.zrangebyscore(index, after, "+inf", "WITHSCORES", "LIMIT", 0, CLEANUP_BATCH));
+        if (page.length === 0) break;
+        const heads = await redisCall(async () => {
+          const pipeline = this.client.pipeline();
+          for (let i = 0; i < page.length; i += 2) pipeline.getrange(this.keys.data(scope, page[i]), 0, RECORD_HEADER_MAX - 1);
+          return (await pipeline.exec()) ?? [];
+        });
+        const old: string[] = [];
+        for (let i = 0; i < page.length; i += 2) {
+          const [err, text] = heads[i / 2] ?? [new Error("no reply")];
+          if (err) throw toFabricError(err);
+          const h = text ? parseRecordHeader(text as string) : undefined;
+          // Gone, or rewritten since listed (its new entry lies further up the index).
+          if (!h || h.r !== Number(page[i + 1])) continue;
+          if (h.u >= cutoff) {
+            reached = true;
+            break;
+          }
+          if (!options.glob || options.glob.matches(page[i])) old.push(page[i]);
+        }
+        if (old.length > 0) {
+          const outcome = await this.runWrite(old.map((key) => ({ op: "delete", scope, key })), cutoff);
           last = outcome;
           deleted += outcome.results.filter((r) => r.op === "delete" && r.deleted).length;
         }
-        if (page.length < CLEANUP_BATCH) break;
-        // What is still listed below the cutoff stays listed: step over it.
-        const scores = matched.length > 0 ? await redisCall(() => this.client.zmscore(index, ...page)) : page.map(() => "0");
-        offset += scores.filter((s) => s !== null && Number(s) < cutoff).length;
+        if (page.length < CLEANUP_BATCH * 2) break;
+        after = `(${page[page.length - 1]}`;
       }
     }
     const { revision, storeId } = last ?? (await this.header());
@@ -331,8 +386,7 @@ class RedisStoreImpl implements RedisStore {
   }
 
   async revision(): Promise<number> {
-    this.open();
-    return Number((await redisCall(() => this.client.hget(this.keys.meta, "rev"))) ?? 0);
+    return (await this.header()).revision;
   }
 
   async header(): Promise<StoreHeader> {
@@ -342,12 +396,14 @@ class RedisStoreImpl implements RedisStore {
 
   async changesSince(afterRevision: number, limit: number): Promise<ChangesOutcome> {
     this.open();
-    const [revision, id, compact, entries] = await redisCall(() =>
-      this.client.cfChanges(2, this.keys.meta, this.keys.changes, afterRevision, limit),
-    );
-    const storeId = await this.resolveId(id);
-    if (compact >= 0) return { events: [], compactRevision: compact, revision, storeId };
-    return { events: entries.map(decodeChange), revision, storeId };
+    return this.withHead(async () => {
+      const [status, revision, storeId, compact, entries] = await redisCall(() =>
+        this.client.cfChanges(3, this.keys.head, this.keys.meta, this.keys.changes, afterRevision, limit),
+      );
+      if (status !== READ_STATUS.ok) return undefined;
+      if (compact >= 0) return { events: [], compactRevision: compact, revision, storeId };
+      return { events: entries.map(decodeChange), revision, storeId };
+    });
   }
 
   subscribe(listener: ChangeListener, onReset?: ResetListener): () => void {
@@ -383,30 +439,87 @@ class RedisStoreImpl implements RedisStore {
     if (this.closing) throw new FabricError("UNAVAILABLE", "store is closed");
   }
 
-  private fixedKeys(): string[] {
-    return [this.keys.meta, this.keys.changes, this.keys.expiry, ...this.keys.indexKeys];
+  /**
+   * Live contexts at `keys` of `scope` (null where absent or expired), the store revision and id:
+   * one plain MGET of the records and HEAD, so the contexts and the header come from one instant.
+   *
+   * A record without an expiry needs no clock. One with an expiry is hidden when it is due by the
+   * last write's time (HEAD's clock: the fabric's clock is never before it), and returned when it
+   * lies beyond the bound on Redis' clock (redis-clock.ts); in between (a context within a few ms
+   * of its expiry, or no recent reading of the clock) the read is done again by FETCH_SCRIPT, which
+   * checks against Redis' own TIME. An expired context is never returned. No HEAD: no history yet,
+   * or format-1 data; the exact path sorts it out.
+   */
+  private async fetch(scope: Scope, keys: readonly string[]): Promise<Fetched> {
+    const dataKeys = keys.map((k) => this.keys.data(scope, k));
+    const reply = await redisCall(() => this.client.mget(...dataKeys, this.keys.head));
+    const arrived = RedisClockBound.now();
+    const headText = reply[keys.length];
+    if (headText === null || headText === undefined) return this.fetchExact(scope, keys, dataKeys);
+    const head = parseHead(headText);
+    let bound = this.clock.upperBound(arrived);
+    if (bound !== undefined && head.clock > bound) {
+      this.clock.forget(); // a write's time beyond the bound: Redis' clock jumped, or the reading is wrong
+      bound = undefined;
+    }
+    const contexts: (Context | null)[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const text = reply[i];
+      if (text === null) {
+        contexts.push(null);
+        continue;
+      }
+      const parts = parseStored(scope, keys[i], text);
+      if (parts.e !== undefined && (bound === undefined || parts.e <= bound)) {
+        if (parts.e > head.clock) return this.fetchExact(scope, keys, dataKeys);
+        contexts.push(null);
+        continue;
+      }
+      contexts.push(contextOf(scope, keys[i], text, parts));
+    }
+    return { revision: head.revision, storeId: head.storeId, contexts };
   }
 
-  /** Live contexts at `keys` of `scope` (null where absent or expired), the store revision and id. */
-  private async fetch(scope: Scope, keys: readonly string[]): Promise<{ revision: number; storeId: string; contexts: (Context | null)[] }> {
-    const reply = await redisCall(() =>
-      this.client.cfFetch(1 + keys.length, this.keys.meta, ...keys.map((k) => this.keys.data(scope, k))),
-    );
-    return {
-      revision: Number(reply[0]),
-      storeId: await this.resolveId(reply[1] as string | null),
-      contexts: keys.map((k, i) => contextFromFields(scope, k, reply as (string | null)[], 2 + i * FIELD_COUNT)),
-    };
+  /** `fetch` decided by Redis (FETCH_SCRIPT), which also refreshes the clock bound. */
+  private async fetchExact(scope: Scope, keys: readonly string[], dataKeys: readonly string[]): Promise<Fetched> {
+    return this.withHead(async () => {
+      const sentAt = RedisClockBound.now();
+      const reply = await redisCall(() => this.client.cfFetch(2 + dataKeys.length, this.keys.head, this.keys.meta, ...dataKeys));
+      if (reply[0] !== READ_STATUS.ok) return undefined;
+      this.clock.record(sentAt, Number(reply[3]));
+      return {
+        revision: Number(reply[1]),
+        storeId: String(reply[2]),
+        contexts: keys.map((k, i) => {
+          const text = reply[4 + i];
+          return typeof text === "string" ? contextFromRecord(scope, k, text) : null;
+        }),
+      };
+    });
   }
 
-  /** The store's identity and revision, creating the identity if Redis has none (see readIdentity). */
+  /**
+   * Runs `read`; when it finds no HEAD (it answers undefined) makes sure there is one — a new
+   * history, or format-1 data migrated — and runs it once more. Twice without HEAD means someone
+   * is flushing Redis under the call: UNAVAILABLE, retry.
+   */
+  private async withHead<T>(read: () => Promise<T | undefined>): Promise<T> {
+    const first = await read();
+    if (first !== undefined) return first;
+    await this.ensureHead();
+    const second = await read();
+    if (second === undefined) throw new FabricError("UNAVAILABLE", "the store's history was replaced during the call; retry");
+    return second;
+  }
+
+  /** The store's identity and revision, starting a history or migrating format-1 data when Redis has no HEAD. */
   private identity(): Promise<StoreHeader> {
-    return readIdentity(this.client, this.keys.meta, () => this.takeCandidate());
+    return this.ensureHead();
   }
 
-  /** A read found no identity (Redis was flushed and nothing has written since): create it. */
-  private async resolveId(id: string | null): Promise<string> {
-    return id ?? (await this.identity()).storeId;
+  private ensureHead(): Promise<StoreHeader> {
+    this.ensuring ??= readHeader(this.client, this.keys, () => this.takeCandidate(), this.log).finally(() => (this.ensuring = undefined));
+    return this.ensuring;
   }
 
   /** The candidate id for a script that may create the identity. */
@@ -426,15 +539,12 @@ class RedisStoreImpl implements RedisStore {
    * conditional on the context's updatedAt being before it.
    */
   private async runWrite(ops: readonly WriteOp[], olderThan?: number, idempotency?: WriteOptions["idempotency"]): Promise<WriteOutcome> {
-    const fixed = this.fixedKeys();
     const args: (string | number)[] = [this.historySize, this.graceMs, ops.length, this.candidate, "", ""];
-    const head = args.length;
     for (const op of ops) {
       const set = op.op === "set";
       args.push(
         set ? "s" : "d",
         scopeNumber(op.scope),
-        op.scope,
         op.key,
         set ? encodeBody(op.value, op.metadata) : "",
         set && op.ttlMs !== undefined ? op.ttlMs : "",
@@ -442,14 +552,20 @@ class RedisStoreImpl implements RedisStore {
         olderThan ?? "",
       );
     }
-    const keys = [...fixed, ...ops.map((op) => this.keys.data(op.scope, op.key))];
+    const keys = [...this.keys.fixedKeys, ...ops.map((op) => this.keys.data(op.scope, op.key))];
     if (idempotency) {
-      // The fingerprint covers every field of every operation as sent (the encoded bodies included).
-      args[4] = fingerprint(args.slice(head).map(String));
+      args[4] = fingerprint(fingerprintParts(ops, args));
       args[5] = Math.max(1, Math.round(idempotency.windowMs));
       keys.push(this.keys.idempotency(idempotency.key));
     }
-    const reply = await this.evalWrite(keys, args, this.commandTimeoutMs + Math.ceil(ops.length * WRITE_TIMEOUT_PER_OP_MS));
+    const timeoutMs = this.commandTimeoutMs + Math.ceil(ops.length * WRITE_TIMEOUT_PER_OP_MS);
+    let reply = await this.evalWrite(keys, args, timeoutMs);
+    if (reply[0] === WRITE_STATUS.legacy) {
+      // Format-1 data (nothing was applied): migrate it, then write.
+      await this.ensureHead();
+      reply = await this.evalWrite(keys, args, timeoutMs);
+      if (reply[0] === WRITE_STATUS.legacy) throw new FabricError("UNAVAILABLE", "the store's data is being migrated; retry");
+    }
     const storeId = String(reply[1]);
     this.used(storeId);
     switch (reply[0]) {
@@ -513,15 +629,59 @@ class RedisStoreImpl implements RedisStore {
 }
 
 /**
- * The store's identity and revision: read with the read-only HEADER_SCRIPT, and only when Redis has
- * none, created with IDENTITY_SCRIPT. A script that may write is refused whole while Redis is at
- * maxmemory, so reading first keeps start-up, health and the change reader working then.
+ * The store's identity and revision: a plain GET of HEAD, and only when Redis has none, IDENTITY_SCRIPT
+ * (which starts a history), or the migration when the data is in format 1. A script that may write
+ * is refused whole while Redis is at maxmemory, so reading first keeps start-up, health and the
+ * change reader working then.
  */
-async function readIdentity(client: Client, meta: string, candidate: () => string): Promise<StoreHeader> {
-  const [id, revision] = await redisCall(() => client.cfHeader(1, meta));
-  if (id !== null) return { storeId: id, revision: Number(revision) };
-  const [storeId, created] = await redisCall(() => client.cfIdentity(1, meta, candidate()));
-  return { storeId, revision: Number(created) };
+async function readHeader(client: Client, keys: KeyLayout, candidate: () => string, log: LogFn): Promise<StoreHeader> {
+  const head = await redisCall(() => client.get(keys.head));
+  if (head !== null) {
+    const { storeId, revision } = parseHead(head);
+    return { storeId, revision };
+  }
+  const [storeId, revision] = await redisCall(() => client.cfIdentity(2, keys.head, keys.meta, candidate()));
+  if (storeId !== null) return { storeId, revision: Number(revision) };
+  return migrateToFormat2({
+    client,
+    keys,
+    log,
+    migrate: (dataKeys, args) => client.cfMigrate(dataKeys.length, ...dataKeys, ...args),
+    finish: () => client.cfMigrated(2 + SCOPES.length, keys.head, keys.meta, ...SCOPES.map((s) => keys.legacyByUpdate(s))),
+  });
+}
+
+/** What `fetch` reads. */
+interface Fetched extends StoreHeader {
+  contexts: (Context | null)[];
+}
+
+/** A stored record's parts; an unreadable one is INTERNAL naming the context. */
+function parseStored(scope: Scope, key: string, text: string) {
+  try {
+    return parseRecord(text);
+  } catch (e) {
+    throw new FabricError("INTERNAL", `stored context ${scope}/${key} is not readable`, { cause: e });
+  }
+}
+
+/**
+ * What an idempotency fingerprint covers: every field of every operation, as record format 1 sent
+ * them to the script (kind, scope number, scope, key, `{"value":...,"metadata":...}`, ttl,
+ * if_revision, older-than), so that a retry across the upgrade to format 2 still matches.
+ */
+function* fingerprintParts(ops: readonly WriteOp[], args: readonly (string | number)[]): Generator<string> {
+  for (let i = 0; i < ops.length; i++) {
+    const at = 6 + i * WRITE_OP_FIELDS;
+    yield String(args[at]);
+    yield String(args[at + 1]);
+    yield ops[i].scope;
+    yield String(args[at + 2]);
+    yield ops[i].op === "set" ? legacyBody(String(args[at + 3])) : "";
+    yield String(args[at + 4]);
+    yield String(args[at + 5]);
+    yield String(args[at + 6]);
+  }
 }
 
 /** The same message as the memory store, so callers see one behaviour whatever the store. */
