@@ -4,6 +4,7 @@ import { compileGlob } from "../../server/contexts/glob.js";
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../../server/store/redis/redis-store.js";
 import { parseRedisUrl } from "../../server/store/redis/connection.js";
 import { tagPrefix } from "../../server/store/redis/keys.js";
+import { RedisClockBound } from "../../server/store/redis/redis-clock.js";
 import type { ChangeEvent, SetOp } from "../../server/store/types.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
 import { describeStore, set } from "./conformance.js";
@@ -193,6 +194,59 @@ describe("redis store specifics", () => {
     const out = await store.cleanup({ before: new Date(Date.now() + 60_000), glob: compileGlob("drop:*") });
     expect(out).toEqual({ deleted: 1250, revision: 3750, storeId: (await store.header()).storeId });
     expect((await store.counts()).GLOBAL).toBe(1250);
+  });
+
+  /** Calls Redis has served since start: scripts (EVALSHA + EVAL) and MGETs. */
+  async function served(): Promise<{ scripts: number; mget: number }> {
+    const stats = await raw.info("commandstats");
+    const calls = (name: string) => Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, "m").exec(stats)?.[1] ?? 0);
+    return { scripts: calls("evalsha") + calls("eval"), mget: calls("mget") };
+  }
+
+  test("a read is one plain MGET; only a context that may be due by what the server knows of Redis' clock takes the exact script", async () => {
+    await store.close();
+    // The sweeper off and clock readings trusted for an hour: which path a read takes depends on the data alone.
+    store = await openStore((lastPrefix = `t${++stores}:`), { clockSampleMaxAgeMs: 3_600_000, settings: { redisSweepIntervalMs: 3_600_000 } });
+    await store.write([set("plain", 1), set("far", 2, { ttlMs: 3_600_000 }), set("soon", 3, { ttlMs: 1 })]);
+    const read = async (key: string) => {
+      const before = await served();
+      const ctx = await store.get("GLOBAL", key);
+      const after = await served();
+      return { value: ctx?.value ?? null, scripts: after.scripts - before.scripts, mgets: after.mget - before.mget };
+    };
+    // No expiry: no clock needed.
+    expect(await read("plain")).toEqual({ value: 1, scripts: 0, mgets: 1 });
+    // An expiry, and no reading of Redis' clock yet: the exact script decides (and gives the store a reading).
+    expect(await read("far")).toEqual({ value: 2, scripts: 1, mgets: 1 });
+    expect(await read("far")).toEqual({ value: 2, scripts: 0, mgets: 1 });
+    // Due by HEAD's clock (a later write's time is past it): hidden by the plain read.
+    await new Promise((r) => setTimeout(r, 5));
+    await store.write([set("later", 5)]);
+    expect(await read("soon")).toEqual({ value: null, scripts: 0, mgets: 1 });
+    // Due by Redis' clock, not by HEAD's (no write since): the plain read cannot rule it out, the script hides it.
+    await store.write([set("due", 4, { ttlMs: 40 })]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await read("due")).toEqual({ value: null, scripts: 1, mgets: 1 });
+    expect(await read("far")).toEqual({ value: 2, scripts: 0, mgets: 1 });
+  });
+
+  test("the clock bound is never below a later Redis TIME", async () => {
+    const bound = new RedisClockBound(60_000);
+    const time = async () => {
+      const [s, us] = await raw.time();
+      return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    };
+    const sentAt = RedisClockBound.now();
+    bound.record(sentAt, await time());
+    for (let i = 0; i < 50; i++) {
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 7));
+      const redisMs = await time();
+      const upper = bound.upperBound(RedisClockBound.now())!;
+      expect(redisMs).toBeLessThanOrEqual(upper);
+    }
+    expect(bound.upperBound(sentAt + 60_001)).toBeUndefined();
+    bound.forget();
+    expect(bound.upperBound(RedisClockBound.now())).toBeUndefined();
   });
 
   /** Kills the change reader connections (by id: CLIENT KILL has no name filter in Redis 7.0). */

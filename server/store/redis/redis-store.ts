@@ -47,6 +47,11 @@ export interface RedisStoreOptions {
    * server sweeps. Default 60,000 ms.
    */
   backstopGraceMs?: number;
+  /**
+   * How long a reading of Redis' clock bounds it for plain reads of expiring contexts (redis-clock.ts).
+   * Default 1,000 ms; tests lengthen it so that which path a read takes does not depend on speed.
+   */
+  clockSampleMaxAgeMs?: number;
   /** Stop reconnecting after this many attempts (tests; production retries forever). */
   retryLimit?: number;
   /** Where connection and background-task events go. Default: JSON lines on stdout, like the server. */
@@ -165,7 +170,7 @@ class RedisStoreImpl implements RedisStore {
   private readonly reader: ChangeReader;
   private readonly sweeper: ExpirySweeper;
   /** Bounds the Redis clock between TIME readings, so that plain reads can hide expired contexts. */
-  private readonly clock = new RedisClockBound();
+  private readonly clock: RedisClockBound;
   /** The one header lookup (and migration, if needed) in flight. */
   private ensuring: Promise<StoreHeader> | undefined;
   private closing: Promise<void> | undefined;
@@ -185,6 +190,7 @@ class RedisStoreImpl implements RedisStore {
     this.graceMs = options.backstopGraceMs ?? 60_000;
     this.prefixScanLimit = options.prefixScanLimit ?? 4096;
     this.hits = new HitCounter(client, keys.meta, options.hitFlushMs ?? 1000);
+    this.clock = new RedisClockBound(options.clockSampleMaxAgeMs);
     // A lost connection may come back to another host (a failover) with another clock.
     client.on("close", () => this.clock.forget());
     client.on("-node", () => this.clock.forget());
