@@ -230,6 +230,23 @@ describe("redis store specifics", () => {
     expect(await read("far")).toEqual({ value: 2, scripts: 0, mgets: 1 });
   });
 
+  test("single reads made in one event-loop turn go out as one MGET; each gets its own answer", async () => {
+    await store.write([set("a", 1), set("b", 2), { ...set("a", "user"), scope: "USER" }]);
+    const before = await served();
+    const keys = Array.from({ length: 90 }, (_, i) => ["a", "b", "missing"][i % 3]);
+    const got = await Promise.all(keys.map((k, i) => store.read(i % 2 ? "USER" : "GLOBAL", k)));
+    const after = await served();
+    expect(after.mget - before.mget).toBe(1);
+    const expected: Record<string, Record<string, unknown>> = { GLOBAL: { a: 1, b: 2, missing: null }, USER: { a: "user", b: null, missing: null } };
+    expect(got.map((g) => g.context?.value ?? null)).toEqual(keys.map((k, i) => expected[i % 2 ? "USER" : "GLOBAL"][k]));
+    expect(new Set(got.map((g) => `${g.storeId} ${g.revision}`))).toEqual(new Set([`${(await store.header()).storeId} 3`]));
+    // Reads of one context share one parsed Context; reads in later turns are batches of their own.
+    expect(got[0].context).toBe(got[6].context);
+    await store.get("GLOBAL", "a");
+    await store.get("GLOBAL", "b");
+    expect((await served()).mget - after.mget).toBe(2);
+  });
+
   test("the clock bound is never below a later Redis TIME", async () => {
     const bound = new RedisClockBound(60_000);
     const time = async () => {

@@ -17,6 +17,7 @@ import { MIGRATE_SCRIPT, MIGRATED_SCRIPT, migrateToFormat2 } from "./migration.j
 import { PREFIX_SCRIPT, runQuery } from "./query.js";
 import { CHANGES_SCRIPT, FETCH_SCRIPT, IDENTITY_SCRIPT, READ_STATUS, ROTATE_SCRIPT } from "./read-scripts.js";
 import { contextFromRecord, contextOf, encodeBody, legacyBody, parseRecord, parseRecordHeader, RECORD_HEADER_MAX } from "./records.js";
+import { createReadBatcher, type ContextRef, type Fetched } from "./read-batch.js";
 import { RedisClockBound } from "./redis-clock.js";
 import { WRITE_OP_FIELDS, WRITE_SCRIPT, WRITE_STATUS } from "./write-script.js";
 import type {
@@ -171,6 +172,8 @@ class RedisStoreImpl implements RedisStore {
   private readonly sweeper: ExpirySweeper;
   /** Bounds the Redis clock between TIME readings, so that plain reads can hide expired contexts. */
   private readonly clock: RedisClockBound;
+  /** Single-context reads, coalesced per event-loop turn into one MGET (read-batch.ts). */
+  private readonly readOne = createReadBatcher((refs) => this.fetch(refs));
   /** The one header lookup (and migration, if needed) in flight. */
   private ensuring: Promise<StoreHeader> | undefined;
   private closing: Promise<void> | undefined;
@@ -250,9 +253,9 @@ class RedisStoreImpl implements RedisStore {
 
   async read(scope: Scope, key: string): Promise<ReadOutcome> {
     this.open();
-    const { contexts, revision, storeId } = await this.fetch(scope, [key]);
-    this.hits.record(contexts[0] !== null);
-    return { context: contexts[0], revision, storeId };
+    const outcome = await this.readOne({ scope, key });
+    this.hits.record(outcome.context !== null);
+    return outcome;
   }
 
   async write(ops: readonly WriteOp[], options: WriteOptions = {}): Promise<WriteOutcome> {
@@ -267,7 +270,7 @@ class RedisStoreImpl implements RedisStore {
         client: this.client,
         keys: this.keys,
         prefixScanLimit: this.prefixScanLimit,
-        fetch: (s, keys) => this.fetch(s, keys),
+        fetch: (s, keys) => this.fetch(keys.map((key) => ({ scope: s, key }))),
         prefix: (s, min, max, limit) =>
           this.withHead(async () => {
             const [status, rev, id, ...rest] = await redisCall(() =>
@@ -446,8 +449,8 @@ class RedisStoreImpl implements RedisStore {
   }
 
   /**
-   * Live contexts at `keys` of `scope` (null where absent or expired), the store revision and id:
-   * one plain MGET of the records and HEAD, so the contexts and the header come from one instant.
+   * Live contexts at `refs` (null where absent or expired), the store revision and id: one plain
+   * MGET of the records and HEAD, so the contexts and the header come from one instant.
    *
    * A record without an expiry needs no clock. One with an expiry is hidden when it is due by the
    * last write's time (HEAD's clock: the fabric's clock is never before it), and returned when it
@@ -456,12 +459,12 @@ class RedisStoreImpl implements RedisStore {
    * checks against Redis' own TIME. An expired context is never returned. No HEAD: no history yet,
    * or format-1 data; the exact path sorts it out.
    */
-  private async fetch(scope: Scope, keys: readonly string[]): Promise<Fetched> {
-    const dataKeys = keys.map((k) => this.keys.data(scope, k));
+  private async fetch(refs: readonly ContextRef[]): Promise<Fetched> {
+    const dataKeys = refs.map((r) => this.keys.data(r.scope, r.key));
     const reply = await redisCall(() => this.client.mget(...dataKeys, this.keys.head));
     const arrived = RedisClockBound.now();
-    const headText = reply[keys.length];
-    if (headText === null || headText === undefined) return this.fetchExact(scope, keys, dataKeys);
+    const headText = reply[refs.length];
+    if (headText === null || headText === undefined) return this.fetchExact(refs, dataKeys);
     const head = parseHead(headText);
     let bound = this.clock.upperBound(arrived);
     if (bound !== undefined && head.clock > bound) {
@@ -469,25 +472,26 @@ class RedisStoreImpl implements RedisStore {
       bound = undefined;
     }
     const contexts: (Context | null)[] = [];
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < refs.length; i++) {
       const text = reply[i];
       if (text === null) {
         contexts.push(null);
         continue;
       }
-      const parts = parseStored(scope, keys[i], text);
+      const { scope, key } = refs[i];
+      const parts = parseStored(scope, key, text);
       if (parts.e !== undefined && (bound === undefined || parts.e <= bound)) {
-        if (parts.e > head.clock) return this.fetchExact(scope, keys, dataKeys);
+        if (parts.e > head.clock) return this.fetchExact(refs, dataKeys);
         contexts.push(null);
         continue;
       }
-      contexts.push(contextOf(scope, keys[i], text, parts));
+      contexts.push(contextOf(scope, key, text, parts));
     }
     return { revision: head.revision, storeId: head.storeId, contexts };
   }
 
   /** `fetch` decided by Redis (FETCH_SCRIPT), which also refreshes the clock bound. */
-  private async fetchExact(scope: Scope, keys: readonly string[], dataKeys: readonly string[]): Promise<Fetched> {
+  private async fetchExact(refs: readonly ContextRef[], dataKeys: readonly string[]): Promise<Fetched> {
     return this.withHead(async () => {
       const sentAt = RedisClockBound.now();
       const reply = await redisCall(() => this.client.cfFetch(2 + dataKeys.length, this.keys.head, this.keys.meta, ...dataKeys));
@@ -496,9 +500,9 @@ class RedisStoreImpl implements RedisStore {
       return {
         revision: Number(reply[1]),
         storeId: String(reply[2]),
-        contexts: keys.map((k, i) => {
+        contexts: refs.map(({ scope, key }, i) => {
           const text = reply[4 + i];
-          return typeof text === "string" ? contextFromRecord(scope, k, text) : null;
+          return typeof text === "string" ? contextFromRecord(scope, key, text) : null;
         }),
       };
     });
@@ -655,11 +659,6 @@ async function readHeader(client: Client, keys: KeyLayout, candidate: () => stri
     migrate: (dataKeys, args) => client.cfMigrate(dataKeys.length, ...dataKeys, ...args),
     finish: () => client.cfMigrated(2 + SCOPES.length, keys.head, keys.meta, ...SCOPES.map((s) => keys.legacyByUpdate(s))),
   });
-}
-
-/** What `fetch` reads. */
-interface Fetched extends StoreHeader {
-  contexts: (Context | null)[];
 }
 
 /** A stored record's parts; an unreadable one is INTERNAL naming the context. */
