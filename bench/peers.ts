@@ -12,8 +12,10 @@
  * - redis-benchmark at 8 connections × 16 pipelined requests (the same requests in flight);
  * - Node clients (FabricClient, a grpc-js etcd client, ioredis) at 1 and 64 calls in flight.
  * Server CPU per call is read from /proc (utime + stime of the server's process tree) over each
- * timed run. Also: Redis CPU and memory per context vs plain commands and keys, set → 1,000 watchers
- * against each peer, and prompt-cache get() with 1,000 caches in one process.
+ * timed run; Redis's from its INFO cpu (to the µs: a few thousand fabric calls of a few µs each
+ * are below /proc's 10 ms ticks). Also: Redis CPU and memory per context vs plain commands and keys
+ * (memory at history = count and at a tenth of it), set → 1,000 watchers against each peer, and
+ * prompt-cache get() with 1,000 caches in one process.
  *
  * Prints figures and ratios; asserts nothing. BENCH_SECONDS (default 5) per timed run; BENCH_QUICK=1
  * validates the harness in about two minutes (2 s runs, fewer fan-out writes). Arguments pick
@@ -26,7 +28,6 @@ import { createPromptCache } from "@cache-fabric/client/agent";
 import { ContextService, GetContextRequestSchema, GetContextResponseSchema, SetContextRequestSchema } from "@cache-fabric/client/gen/context";
 import { grpcMethodPath, valueToPb } from "@cache-fabric/client/wire";
 import { fromBinary } from "@bufbuild/protobuf";
-import { LEGACY_FIELDS as RECORD_FIELDS } from "../server/store/redis/records.js";
 import { startRedis, type RedisProcess } from "../test/support/redis-server.js";
 import { formatLoad, machineLine, runLoad, spawnFabricServer, type LoadResult, type SpawnedServer } from "./lib.js";
 import { createEtcdClient, startEtcd, type EtcdProcess } from "./peers/etcd.js";
@@ -35,7 +36,8 @@ import { etcdFanout, fabricFanout, OWN_CONNECTION, redisFanout, type FanoutResul
 import { checkFrame, encodeRequest, h2load, type H2loadResult } from "./peers/h2load.js";
 import { treeCpuSeconds } from "./peers/process-cpu.js";
 import { LADDER_KEY, PROMPT, RUNGS, startLadderServer, type Rung } from "./peers/ladder-server.js";
-import { commandStats, memoryPerContext, redisBenchmark, type MemoryPerContext, type RedisBenchmarkResult } from "./peers/redis-peer.js";
+import { commandStats, memoryPerContext, redisBenchmark, redisCpuMeter, type MemoryPerContext, type RedisBenchmarkResult } from "./peers/redis-peer.js";
+import type { CpuMeter } from "./peers/process-cpu.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 /** Sections to run (`npm run bench:peers -- ladder etcd`); none named: all. */
@@ -46,6 +48,8 @@ const wanted = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || ch
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5));
 const FANOUT = { watchers: 1000, connections: 10, writes: QUICK ? 10 : 30 };
 const MEMORY_CONTEXTS = QUICK ? 2000 : 10_000;
+/** Distinct keys of the Node-client read run that does not read one hot key. */
+const SPREAD_KEYS = 1000;
 const KEY = LADDER_KEY;
 
 const GET_PATH = grpcMethodPath(ContextService.method.getContext);
@@ -74,7 +78,7 @@ const figures = {
   nodeCpu: new Map<string, number>(),
   fanout: new Map<string, FanoutResult>(),
   promptCache: undefined as undefined | { readsPerSec: number; streams: number | undefined; readyMs: number },
-  memory: undefined as MemoryPerContext | undefined,
+  memory: [] as MemoryPerContext[],
 };
 
 function h2line(label: string, r: H2loadResult, extra = ""): string {
@@ -117,12 +121,12 @@ async function fabricH2load(
   path: string,
   message: Uint8Array,
   method: string,
-  extraPids: number[] = [],
+  extraMeters: CpuMeter[] = [],
 ): Promise<H2loadResult> {
   await checkFrame(server.address, path, message);
   const metrics = metricsAddressOf(server);
   const before = await handled(metrics, method);
-  const r = await h2load({ address: server.address, path, message, seconds: SECONDS, cpuPids: [server.pid, ...extraPids] });
+  const r = await h2load({ address: server.address, path, message, seconds: SECONDS, cpuPids: [server.pid], cpuMeters: extraMeters });
   const after = await handled(metrics, method);
   const ok = after.ok - before.ok;
   const failed = after.failed - before.failed;
@@ -137,24 +141,33 @@ async function fabricH2load(
  * A Node client's closed loop at `concurrency` calls in flight; with `cpu`, the CPU per call of those
  * processes' trees over the whole loop (warm-up calls counted too, so the division is exact), less
  * what each spends idle (measured for a second first: Redis's cron and the fabric's background
- * reads would otherwise be charged to the calls of a slow loop).
+ * reads would otherwise be charged to the calls of a slow loop). A process is named by its pid
+ * (/proc) or by a meter of its own (Redis: INFO cpu).
  */
-async function nodeLoad(label: string, concurrency: number, op: (i: number) => Promise<unknown>, cpu: Record<string, number> = {}): Promise<LoadResult> {
-  const pids = Object.values(cpu);
-  const idleStart = pids.map(treeCpuSeconds);
+async function nodeLoad(
+  label: string,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+  cpu: Record<string, number | CpuMeter> = {},
+): Promise<LoadResult> {
+  const meters = Object.values(cpu).map((m): CpuMeter => (typeof m === "number" ? () => treeCpuSeconds(m) : m));
+  const read = () => Promise.all(meters.map((m) => m()));
+  const idleStart = await read();
   const idleT0 = performance.now();
-  if (pids.length > 0) await new Promise((r) => setTimeout(r, 1000));
+  if (meters.length > 0) await new Promise((r) => setTimeout(r, 1000));
+  const idleEnd = await read();
   const idleSeconds = (performance.now() - idleT0) / 1000;
-  const idleRate = pids.map((pid, i) => (treeCpuSeconds(pid) - idleStart[i]) / idleSeconds);
+  const idleRate = meters.map((_, i) => (idleEnd[i] - idleStart[i]) / idleSeconds);
   let calls = 0;
-  const before = pids.map(treeCpuSeconds);
+  const before = await read();
   const t0 = performance.now();
   const r = await runLoad(concurrency, SECONDS, (i) => {
     calls++;
     return op(i);
   });
   const elapsed = (performance.now() - t0) / 1000;
-  const perCall = Object.keys(cpu).map((name, i) => [name, ((treeCpuSeconds(pids[i]) - before[i] - idleRate[i] * elapsed) / calls) * 1e6] as const);
+  const after = await read();
+  const perCall = Object.keys(cpu).map((name, i) => [name, ((after[i] - before[i] - idleRate[i] * elapsed) / calls) * 1e6] as const);
   figures.node.set(`${label} c=${concurrency}`, r);
   for (const [name, us] of perCall) figures.nodeCpu.set(`${label} c=${concurrency} ${name}`, us);
   console.log(
@@ -263,7 +276,7 @@ async function etcdPeer(peer: EtcdProcess): Promise<void> {
   }
 }
 
-async function redisPeer(redis: RedisProcess, pid: number): Promise<void> {
+async function redisPeer(redis: RedisProcess, pid: number, redisCpu: CpuMeter): Promise<void> {
   console.log("\n-- Redis 7 (redis-benchmark 8 connections × 16 pipelined; ioredis)");
   for (const command of ["get", "set"] as const) {
     const r = await redisBenchmark(redis.port, pid, command, SECONDS);
@@ -273,8 +286,8 @@ async function redisPeer(redis: RedisProcess, pid: number): Promise<void> {
   const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   try {
     await client.set(KEY, PROMPT);
-    for (const c of [1, 64]) await nodeLoad("ioredis GET", c, () => client.get(KEY), { Redis: pid });
-    await nodeLoad("ioredis SET", 64, () => client.set(KEY, PROMPT), { Redis: pid });
+    for (const c of [1, 64]) await nodeLoad("ioredis GET", c, () => client.get(KEY), { Redis: redisCpu });
+    await nodeLoad("ioredis SET", 64, () => client.set(KEY, PROMPT), { Redis: redisCpu });
   } finally {
     client.disconnect();
   }
@@ -283,7 +296,7 @@ async function redisPeer(redis: RedisProcess, pid: number): Promise<void> {
   console.log(fanoutLine("Redis pub/sub, in-process fan-out", fan));
 }
 
-async function fabricRedis(redis: RedisProcess, redisPid: number, workers: number): Promise<void> {
+async function fabricRedis(redis: RedisProcess, redisCpu: CpuMeter, workers: number): Promise<void> {
   const label = `fabric redis ×${workers}`;
   console.log(`\n-- fabric over Redis, ${workers} server process${workers > 1 ? "es" : ""} (FABRIC_WORKERS=${workers})`);
   const server = await spawnFabricServer(
@@ -299,7 +312,7 @@ async function fabricRedis(redis: RedisProcess, redisPid: number, workers: numbe
       ["SetContext", SET_PATH, SET_MESSAGE],
     ] as const) {
       await admin.config("RESETSTAT");
-      const r = await fabricH2load(`${label} ${method}`, server, path, message, method, [redisPid]);
+      const r = await fabricH2load(`${label} ${method}`, server, path, message, method, [redisCpu]);
       figures.redisCpu.set(`${label} ${method}`, r.cpuUsPerCall[1]);
       const stats = await commandStats(admin);
       const scripts = [...stats].filter(([name]) => name === "evalsha" || name === "eval");
@@ -312,26 +325,22 @@ async function fabricRedis(redis: RedisProcess, redisPid: number, workers: numbe
       );
     }
     // The same client pattern as ioredis GET above, so Redis's CPU per read compares like for like.
-    for (const c of [1, 64]) await nodeLoad(`${label} getContext`, c, () => client.getContext({ key: KEY }), { server: server.pid, Redis: redisPid });
+    for (const c of [1, 64]) await nodeLoad(`${label} getContext`, c, () => client.getContext({ key: KEY }), { server: server.pid, Redis: redisCpu });
     if (workers === 1) {
-      // What a script-free read of the same stored record would cost Redis (issue 12: plain-command
-      // reads): the record's hash with one HMGET, and HMGET pipelined with TIME (the fabric's clock).
-      const dataKey = `{bench1:}d:GLOBAL:${KEY}`;
-      if ((await admin.exists(dataKey)) !== 1) throw new Error(`no record at ${dataKey}: the Redis key layout changed`);
-      for (const c of [1, 64]) {
-        await nodeLoad("candidate: HMGET record", c, () => admin.hmget(dataKey, ...RECORD_FIELDS), { Redis: redisPid });
-        await nodeLoad(
-          "candidate: TIME + HMGET pipelined",
-          c,
-          () =>
-            admin
-              .pipeline()
-              .time()
-              .hmget(dataKey, ...RECORD_FIELDS)
-              .exec(),
-          { Redis: redisPid },
-        );
+      // Distinct keys: the reads of one turn still share one MGET, but no longer one entry.
+      const keys = Array.from({ length: SPREAD_KEYS }, (_, i) => `${KEY}:${i}`);
+      for (let i = 0; i < keys.length; i += 500) {
+        const batch = client.pipeline();
+        for (const key of keys.slice(i, i + 500)) batch.setContext({ key, value: PROMPT });
+        await batch.execute();
       }
+      await nodeLoad(`${label} getContext, ${n0(SPREAD_KEYS)} keys`, 64, (i) => client.getContext({ key: keys[i % keys.length] }), { server: server.pid, Redis: redisCpu });
+      // The fabric's own read (one MGET of the record and the store header) sent straight from ioredis
+      // at its full rate: what the same command costs Redis when many arrive per wake-up.
+      const root = "{bench1:}";
+      const dataKey = `${root}d:GLOBAL:${KEY}`;
+      if ((await admin.exists(dataKey, `${root}head`)) !== 2) throw new Error(`no record at ${dataKey}: the Redis key layout changed`);
+      for (const c of [1, 64]) await nodeLoad("direct: MGET record + head", c, () => admin.mget(dataKey, `${root}head`), { Redis: redisCpu });
     }
   } finally {
     await client.close();
@@ -410,9 +419,18 @@ function summary(): void {
       "—",
     ],
     [
-      "Redis CPU per script-free read of the record, 1 / 64 in flight",
+      `Redis CPU per read, Node client 64 in flight over ${n0(SPREAD_KEYS)} keys`,
       "—",
-      `HMGET ${us(nc("candidate: HMGET record c=1 Redis"))} / ${us(nc("candidate: HMGET record c=64 Redis"))}; TIME + HMGET ${us(nc("candidate: TIME + HMGET pipelined c=1 Redis"))} / ${us(nc("candidate: TIME + HMGET pipelined c=64 Redis"))}`,
+      us(nc(`fabric redis ×1 getContext, ${n0(SPREAD_KEYS)} keys c=64 Redis`)),
+      "—",
+      "—",
+      "—",
+      "—",
+    ],
+    [
+      "Redis CPU per read, the fabric's MGET sent directly, 1 / 64 in flight",
+      "—",
+      `${us(nc("direct: MGET record + head c=1 Redis"))} / ${us(nc("direct: MGET record + head c=64 Redis"))}`,
       "—",
       "—",
       "—",
@@ -495,7 +513,6 @@ function summary(): void {
     previous = rung === "als-abort" || rung === "histogram" ? figures.ladder.get("preencoded")?.cpuUsPerCall[0] : c;
   }
 
-  const m = figures.memory;
   const pc = figures.promptCache;
   const script = figures.redisScript.get("fabric redis ×1 GetContext");
   console.log("\nagainst issue 12's acceptance (figures from this run):");
@@ -506,14 +523,17 @@ function summary(): void {
     `set → all 1,000 watchers p99: ${ms(fan.get("fabric")?.allP99Ms ?? NaN)}, ${ratio(fan.get("fabric")?.allP99Ms ?? NaN, fan.get("redis")?.allP99Ms ?? NaN)} Redis pub/sub's, missed ${fan.get("fabric")?.missed ?? "—"} (goal ≤ 50 ms, ≤ 10×, none missed)`,
     `writer SetContext p50 during fan-out / idle: ${ratio(fan.get("fabric")?.writerDuringP50Ms ?? NaN, fan.get("fabric")?.writerIdleP50Ms ?? NaN)} (goal ≤ 2×)`,
     `prompt cache get() with 1,000 caches: ${pc ? `${(pc.readsPerSec / 1e6).toFixed(1)} M reads/s over ${pc.streams ?? "?"} server streams` : "—"} (goal ≥ 10 M reads/s, coalesced onto one stream)`,
-    `Redis CPU per GetContext / per plain GET, Node client at 64 in flight: ${ratio(nc("fabric redis ×1 getContext c=64 Redis") ?? NaN, nc("ioredis GET c=64 Redis") ?? NaN)}; ` +
-      `at 1 in flight ${ratio(nc("fabric redis ×1 getContext c=1 Redis") ?? NaN, nc("ioredis GET c=1 Redis") ?? NaN)} ` +
-      `(at 1 in flight the fabric's rate is ~50× lower than GET's, so Redis sleeps and wakes for each of its calls) ` +
-      `(process CPU; the read script runs ${script ? `${script.usecPerCall.toFixed(1)} µs` : "—"} inside Redis per commandstats) (goal ≤ 2×)`,
-    m
-      ? `Redis memory per ${m.valueBytes}-byte context / plain key: ${ratio(m.contextBytes, m.plainKeyBytes)} (${n0(m.contextBytes)} vs ${n0(m.plainKeyBytes)} bytes; data key ${n0(m.dataKeyBytes)}, ` +
-        `change stream ${n0(m.streamBytesPerContext)}, indexes ${n0(m.indexBytesPerContext)} per context, ${n0(m.count)} contexts, history ${n0(m.count)}) (goal ≤ 2×)`
-      : "Redis memory per context: —",
+    `Redis CPU per GetContext / per plain GET (ioredis, 64 in flight): h2load ${ratio(figures.redisCpu.get("fabric redis ×1 GetContext") ?? NaN, nc("ioredis GET c=64 Redis") ?? NaN)} ` +
+      `(${us(figures.redisCpu.get("fabric redis ×1 GetContext"))} vs ${us(nc("ioredis GET c=64 Redis"))}; ${script && script.calls > 0 ? `${n0(script.calls)} script calls, the sweeper's` : "no scripts"}), ` +
+      `Node client at 64 in flight ${ratio(nc("fabric redis ×1 getContext c=64 Redis") ?? NaN, nc("ioredis GET c=64 Redis") ?? NaN)} ` +
+      `(over ${n0(SPREAD_KEYS)} keys ${ratio(nc(`fabric redis ×1 getContext, ${n0(SPREAD_KEYS)} keys c=64 Redis`) ?? NaN, nc("ioredis GET c=64 Redis") ?? NaN)}), at 1 in flight ${ratio(nc("fabric redis ×1 getContext c=1 Redis") ?? NaN, nc("ioredis GET c=1 Redis") ?? NaN)} ` +
+      `(one call at a time, the fabric's rate is far below GET's and Redis sleeps and wakes for each call; ` +
+      `the fabric's MGET sent straight from ioredis costs ${us(nc("direct: MGET record + head c=64 Redis"))} at 64 in flight) (goal ≤ 2×)`,
+    ...figures.memory.map(
+      (m) =>
+        `Redis memory per ${m.valueBytes}-byte context / plain key, history ${n0(m.history)} for ${n0(m.count)} contexts: ${ratio(m.contextBytes, m.plainKeyBytes)} (${n0(m.contextBytes)} vs ${n0(m.plainKeyBytes)} bytes; ` +
+        `data key ${n0(m.dataKeyBytes)}, change stream ${n0(m.streamBytesPerContext)}, indexes ${n0(m.indexBytesPerContext)} per context) (goal ≤ 2×)`,
+    ),
   ];
   for (const line of lines) console.log(`  ${line}`);
 }
@@ -528,15 +548,17 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const probe = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   const redisPid = Number(/^process_id:(\d+)/m.exec(await probe.info("server"))![1]);
-  probe.disconnect();
+  // The probe's connection stays open to read Redis' CPU (INFO cpu) around each timed run.
+  const redisCpu = redisCpuMeter(probe);
   const peer = await startEtcd();
   try {
     if (wanted("ladder")) await ladder();
     if (wanted("fabric")) await fabricMemory();
     if (wanted("etcd")) await etcdPeer(peer);
-    if (wanted("redis")) await redisPeer(redis, redisPid);
-    if (wanted("fabric-redis")) for (const workers of [1, 2]) await fabricRedis(redis, redisPid, workers);
+    if (wanted("redis")) await redisPeer(redis, redisPid, redisCpu);
+    if (wanted("fabric-redis")) for (const workers of [1, 2]) await fabricRedis(redis, redisCpu, workers);
   } finally {
+    probe.disconnect();
     await peer.stop();
     await redis.stop();
   }
@@ -544,9 +566,15 @@ async function main(): Promise<void> {
     console.log("\n-- Redis memory per stored context (a Redis of its own)");
     const memRedis = await startRedis();
     try {
-      figures.memory = await memoryPerContext(memRedis.url, MEMORY_CONTEXTS, PROMPT);
-      const m = figures.memory;
-      console.log(`memory ${n0(m.contextBytes)} bytes per context (through the Redis store) vs ${n0(m.plainKeyBytes)} per plain SET of the same value`);
+      // History = count: every context's change still in the stream (the worst case); a tenth: the
+      // stream bounded below the key count, as FABRIC_HISTORY_SIZE (10,000) is for larger stores.
+      for (const history of [MEMORY_CONTEXTS, MEMORY_CONTEXTS / 10]) {
+        const m = await memoryPerContext(memRedis.url, MEMORY_CONTEXTS, PROMPT, history);
+        figures.memory.push(m);
+        console.log(
+          `memory ${n0(m.contextBytes)} bytes per context (through the Redis store, history ${n0(history)}) vs ${n0(m.plainKeyBytes)} per plain SET of the same value`,
+        );
+      }
     } finally {
       await memRedis.stop();
     }

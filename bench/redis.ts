@@ -4,8 +4,9 @@
  * Starts its own redis-server (no persistence) and a fabric server over it in a separate process
  * (semantic search off, so that sets are not also embedding),
  * then measures, in the same run and against the same Redis:
- * - setContext / getContext through FabricClient over loopback gRPC (each a Lua script in Redis:
- *   revision, indexes and change-stream entry for a set; expiry check for a get);
+ * - setContext / getContext through FabricClient over loopback gRPC (a set is a Lua script in Redis:
+ *   revision, indexes and change-stream entry; a get one plain MGET of the record and the header,
+ *   shared by the gets of one event-loop turn);
  * - a direct ioredis SET / GET of the same value from this process, the floor the fabric sits on;
  * - the Redis store called in this process (no gRPC), to split the fabric's cost between the
  *   store's scripts and the transport;

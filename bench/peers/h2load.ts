@@ -14,7 +14,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { treeCpuSeconds } from "./process-cpu.js";
+import { treeCpuSeconds, type CpuMeter } from "./process-cpu.js";
 
 export interface H2loadOptions {
   /** host:port */
@@ -30,6 +30,8 @@ export interface H2loadOptions {
   seconds: number;
   /** Processes whose CPU (with their descendants') is measured over the timed run, not the warm-up. */
   cpuPids?: number[];
+  /** More CPU measured over the timed run (after cpuPids in cpuUsPerCall). */
+  cpuMeters?: CpuMeter[];
 }
 
 export interface H2loadResult {
@@ -40,7 +42,7 @@ export interface H2loadResult {
   reqPerSec: number;
   /** Mean time per request, as h2load reports it. */
   meanMs: number;
-  /** CPU per request done, in microseconds, of each `cpuPids` tree (same order) over the timed run. */
+  /** CPU per request done, in microseconds, of each `cpuPids` tree then each `cpuMeters` (same order) over the timed run. */
   cpuUsPerCall: number[];
   /** The timed run's start and end on the monotonic clock (µs), e.g. to cut a CPU profile to it. */
   windowUs: [number, number];
@@ -98,12 +100,13 @@ export async function h2load(options: H2loadOptions): Promise<H2loadResult> {
   ];
   try {
     await run(args(1));
-    const pids = options.cpuPids ?? [];
-    const before = pids.map(treeCpuSeconds);
+    const meters: CpuMeter[] = [...(options.cpuPids ?? []).map((pid) => () => treeCpuSeconds(pid)), ...(options.cpuMeters ?? [])];
+    const before = await Promise.all(meters.map((m) => m()));
     const start = monotonicUs();
     const result = parse(await run(args(options.seconds)));
     const windowUs: [number, number] = [start, monotonicUs()];
-    const cpuUsPerCall = pids.map((pid, i) => ((treeCpuSeconds(pid) - before[i]) / result.done) * 1e6);
+    const after = await Promise.all(meters.map((m) => m()));
+    const cpuUsPerCall = meters.map((_, i) => ((after[i] - before[i]) / result.done) * 1e6);
     return { ...result, cpuUsPerCall, windowUs };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,9 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
+/** Seconds of CPU a process has used so far, however it is read (below, or Redis' INFO cpu: redis-peer.ts). */
+export type CpuMeter = () => number | Promise<number>;
+
 let ticksPerSecond: number | undefined;
 
 function clockTicks(): number {

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { Redis } from "ioredis";
 import { createRedisStore } from "../../server/store/redis/redis-store.js";
-import { treeCpuSeconds } from "./process-cpu.js";
+import { treeCpuSeconds, type CpuMeter } from "./process-cpu.js";
 
 export interface RedisBenchmarkResult {
   command: string;
@@ -62,6 +62,19 @@ export async function commandStats(redis: Redis): Promise<Map<string, CommandSta
   return stats;
 }
 
+/**
+ * Redis' own CPU (used_cpu_user + used_cpu_sys of INFO cpu: getrusage, to the microsecond) through
+ * `redis`. /proc counts in 10 ms ticks, too coarse for a few thousand calls of a few µs each; the
+ * INFO call itself costs Redis a few µs, once per reading.
+ */
+export function redisCpuMeter(redis: Redis): CpuMeter {
+  return async () => {
+    const info = await redis.info("cpu");
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? NaN);
+    return field("used_cpu_user") + field("used_cpu_sys");
+  };
+}
+
 /** `used_memory` from INFO memory. */
 export async function usedMemory(redis: Redis): Promise<number> {
   return Number(/^used_memory:(\d+)/m.exec(await redis.info("memory"))![1]);
@@ -69,10 +82,12 @@ export async function usedMemory(redis: Redis): Promise<number> {
 
 export interface MemoryPerContext {
   count: number;
+  /** The change stream's length (the store's history size). */
+  history: number;
   valueBytes: number;
   plainKeyBytes: number;
   contextBytes: number;
-  /** MEMORY USAGE of one context's data key, its share of the change stream, and of the three indexes. */
+  /** MEMORY USAGE of one context's data key, its share of the change stream, and of the two indexes. */
   dataKeyBytes: number;
   streamBytesPerContext: number;
   indexBytesPerContext: number;
@@ -81,10 +96,10 @@ export interface MemoryPerContext {
 /**
  * Redis memory per stored context beside a plain key: `count` plain SETs of the same 256-byte
  * value, then (after FLUSHALL) `count` contexts written through the real Redis store, each with two
- * metadata entries; used_memory growth / count for both, and a breakdown by key type.
- * Uses a Redis of its own: it flushes it.
+ * metadata entries, with a change stream of `history` entries; used_memory growth / count for both,
+ * and a breakdown by key type. Uses a Redis of its own: it flushes it.
  */
-export async function memoryPerContext(url: string, count: number, value: string): Promise<MemoryPerContext> {
+export async function memoryPerContext(url: string, count: number, value: string, history = count): Promise<MemoryPerContext> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
     await redis.flushall();
@@ -98,7 +113,7 @@ export async function memoryPerContext(url: string, count: number, value: string
     const plainKeyBytes = ((await usedMemory(redis)) - base) / count;
     await redis.flushall();
     base = await usedMemory(redis);
-    const store = await createRedisStore({ settings: { redisUrl: url }, historySize: count, log: () => {} });
+    const store = await createRedisStore({ settings: { redisUrl: url }, historySize: history, log: () => {} });
     try {
       for (let i = 0; i < count; i += 500) {
         await store.write(
@@ -113,11 +128,10 @@ export async function memoryPerContext(url: string, count: number, value: string
       }
       const contextBytes = ((await usedMemory(redis)) - base) / count;
       const usage = async (k: string) => Number(await redis.call("MEMORY", "USAGE", k, "SAMPLES", "0"));
-      const indexKeys = ["rev", "lex", "mtime"].map((kind) => `${store.keys.root}${kind}:GLOBAL`);
-      let indexBytes = 0;
-      for (const k of indexKeys) indexBytes += await usage(k);
+      const indexBytes = (await usage(store.keys.byRevision("GLOBAL"))) + (await usage(store.keys.byName("GLOBAL")));
       return {
         count,
+        history,
         valueBytes: Buffer.byteLength(value),
         plainKeyBytes,
         contextBytes,
