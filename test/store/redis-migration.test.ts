@@ -4,6 +4,8 @@ import { SCOPES, type Context } from "@cache-fabric/client/api";
 import { compileGlob } from "../../server/contexts/glob.js";
 import { createRedisStore, type RedisStore } from "../../server/store/redis/redis-store.js";
 import type { WriteOp } from "../../server/store/types.js";
+import { MIGRATE_SCRIPT } from "../../server/store/redis/migration.js";
+import { LEGACY_FIELDS, recordFromLegacyFields } from "../../server/store/redis/records.js";
 import { fingerprint } from "../../server/store/write-outcome.js";
 import { startRedis, type RedisProcess } from "../support/redis-server.js";
 import { format1Keys, format1OpArgs, writeFormat1, type Format1Op } from "./record-format-1.js";
@@ -181,6 +183,27 @@ test("several servers opening format-1 data at once all end up on one migrated h
   const types = await Promise.all(keys.map((key) => raw.type(stores[0].keys.data("FEEDBACK", key))));
   expect(types.every((t) => t === "string")).toBe(true);
   for (const i of [0, 599, 1199]) expect(await stores[i % 3].get("FEEDBACK", `feedback:${i}`)).toMatchObject({ value: { i }, revision: i + 1 });
+});
+
+test("a migration cut short (some contexts converted, no HEAD yet) is finished by the next server", async () => {
+  const prefix = `m${++prefixes}:`;
+  const id = randomUUID();
+  await writeFormat1(raw, prefix, Array.from({ length: 40 }, (_, i) => ({ op: "set" as const, scope: "USER" as const, key: `u:${i}`, value: i })), { candidateId: id });
+  // What a run that died after its first batch left: the first 15 contexts converted, nothing else.
+  const k = format1Keys(prefix);
+  const first = Array.from({ length: 15 }, (_, i) => k.data("USER", `u:${i}`));
+  const args: string[] = [];
+  for (const dk of first) {
+    const f = await raw.hmget(dk, ...LEGACY_FIELDS);
+    args.push(f[0]!, recordFromLegacyFields(f));
+  }
+  expect(await raw.eval(MIGRATE_SCRIPT, first.length, ...first, ...args)).toBe(15);
+  infos.length = 0;
+  const store = await openStore(prefix);
+  expect(infos.join("\n")).toMatch(/ 25 of 40 contexts converted here/);
+  expect(await store.header()).toEqual({ storeId: id, revision: 40 });
+  const got = await store.query("USER", compileGlob("u:*"), { limit: 100 });
+  expect(got.contexts.map((c) => c.value).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 40 }, (_, i) => i));
 });
 
 test("a running store that meets format-1 data (Redis restored from an older backup) migrates it before writing or reading", async () => {
