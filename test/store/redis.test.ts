@@ -245,6 +245,11 @@ describe("redis store specifics", () => {
     await store.get("GLOBAL", "a");
     await store.get("GLOBAL", "b");
     expect((await served()).mget - after.mget).toBe(2);
+    // A record that cannot be read (written outside the fabric) fails its own read only.
+    await raw.set(store.keys.data("GLOBAL", "b"), "not a record");
+    const [good, bad] = await Promise.allSettled([store.get("GLOBAL", "a"), store.get("GLOBAL", "b")]);
+    expect(good).toMatchObject({ status: "fulfilled", value: { value: 1 } });
+    expect(bad).toMatchObject({ status: "rejected", reason: { code: "INTERNAL", message: "stored context GLOBAL/b is not readable" } });
   });
 
   test("the clock bound is never below a later Redis TIME", async () => {

@@ -10,6 +10,8 @@ export interface ContextRef {
 /** Contexts read together (null where absent or expired), with the header of the history they belong to. */
 export interface Fetched extends StoreHeader {
   contexts: (Context | null)[];
+  /** Where a stored record could not be read (sparse): that read fails, the others of its batch do not. */
+  errors?: Error[];
 }
 
 /** Distinct contexts per fetch: bounds one MGET's reply. */
@@ -41,8 +43,12 @@ export function createReadBatcher(fetch: (refs: readonly ContextRef[]) => Promis
     index = new Map();
     waiters = [];
     fetch(batch.refs).then(
-      ({ contexts, revision, storeId }) => {
-        for (const w of batch.waiters) w.resolve({ context: contexts[w.at], revision, storeId });
+      ({ contexts, errors, revision, storeId }) => {
+        for (const w of batch.waiters) {
+          const error = errors?.[w.at];
+          if (error) w.reject(error);
+          else w.resolve({ context: contexts[w.at], revision, storeId });
+        }
       },
       (e) => {
         for (const w of batch.waiters) w.reject(e);

@@ -270,7 +270,12 @@ class RedisStoreImpl implements RedisStore {
         client: this.client,
         keys: this.keys,
         prefixScanLimit: this.prefixScanLimit,
-        fetch: (s, keys) => this.fetch(keys.map((key) => ({ scope: s, key }))),
+        fetch: async (s, keys) => {
+          const fetched = await this.fetch(keys.map((key) => ({ scope: s, key })));
+          const failed = fetched.errors?.find((e) => e !== undefined);
+          if (failed) throw failed;
+          return fetched;
+        },
         prefix: (s, min, max, limit) =>
           this.withHead(async () => {
             const [status, rev, id, ...rest] = await redisCall(() =>
@@ -472,22 +477,24 @@ class RedisStoreImpl implements RedisStore {
       bound = undefined;
     }
     const contexts: (Context | null)[] = [];
+    let errors: Error[] | undefined;
     for (let i = 0; i < refs.length; i++) {
       const text = reply[i];
-      if (text === null) {
-        contexts.push(null);
-        continue;
-      }
+      contexts.push(null);
+      if (text === null) continue;
       const { scope, key } = refs[i];
-      const parts = parseStored(scope, key, text);
-      if (parts.e !== undefined && (bound === undefined || parts.e <= bound)) {
-        if (parts.e > head.clock) return this.fetchExact(refs, dataKeys);
-        contexts.push(null);
-        continue;
+      try {
+        const parts = parseStored(scope, key, text);
+        if (parts.e !== undefined && (bound === undefined || parts.e <= bound)) {
+          if (parts.e > head.clock) return this.fetchExact(refs, dataKeys);
+          continue;
+        }
+        contexts[i] = contextOf(scope, key, text, parts);
+      } catch (e) {
+        (errors ??= [])[i] = e as Error;
       }
-      contexts.push(contextOf(scope, key, text, parts));
     }
-    return { revision: head.revision, storeId: head.storeId, contexts };
+    return { revision: head.revision, storeId: head.storeId, contexts, ...(errors ? { errors } : {}) };
   }
 
   /** `fetch` decided by Redis (FETCH_SCRIPT), which also refreshes the clock bound. */
@@ -497,14 +504,17 @@ class RedisStoreImpl implements RedisStore {
       const reply = await redisCall(() => this.client.cfFetch(2 + dataKeys.length, this.keys.head, this.keys.meta, ...dataKeys));
       if (reply[0] !== READ_STATUS.ok) return undefined;
       this.clock.record(sentAt, Number(reply[3]));
-      return {
-        revision: Number(reply[1]),
-        storeId: String(reply[2]),
-        contexts: refs.map(({ scope, key }, i) => {
-          const text = reply[4 + i];
+      let errors: Error[] | undefined;
+      const contexts = refs.map(({ scope, key }, i) => {
+        const text = reply[4 + i];
+        try {
           return typeof text === "string" ? contextFromRecord(scope, key, text) : null;
-        }),
-      };
+        } catch (e) {
+          (errors ??= [])[i] = e as Error;
+          return null;
+        }
+      });
+      return { revision: Number(reply[1]), storeId: String(reply[2]), contexts, ...(errors ? { errors } : {}) };
     });
   }
 
