@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { SCOPES, type JsonValue, type Scope } from "@cache-fabric/client/api";
 import { tagPrefix } from "../../server/store/redis/keys.js";
 
@@ -273,7 +273,11 @@ export async function writeFormat1(
     keys.push(k.idempotency(options.idempotency.key));
   }
   if (!options.replacing?.length) return (await redis.eval(FORMAT_1_WRITE_SCRIPT, keys.length, ...keys, ...args)) as unknown[];
-  const results = await redis.multi().del(...options.replacing).eval(FORMAT_1_WRITE_SCRIPT, keys.length, ...keys, ...args).exec();
+  const results = await redis
+    .multi()
+    .del(...options.replacing)
+    .eval(FORMAT_1_WRITE_SCRIPT, keys.length, ...keys, ...args)
+    .exec();
   const failed = results?.find(([err]) => err);
   if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
   return results[1][1] as unknown[];

@@ -68,7 +68,9 @@ async function format1History(prefix: string) {
     { op: "set", scope: "GLOBAL", key: "gone", value: 1 },
     { op: "set", scope: "GLOBAL", key: "reaped", value: "short", ttlMs: 20 },
   ]); // 1..4
-  const rewrite = await w([{ op: "set", scope: "GLOBAL", key: "router:main", value: { text: "v2", empty: [], obj: {} }, metadata: { source: "manifest", v: "2" } }]); // 5
+  const rewrite = await w([
+    { op: "set", scope: "GLOBAL", key: "router:main", value: { text: "v2", empty: [], obj: {} }, metadata: { source: "manifest", v: "2" } },
+  ]); // 5
   await w([{ op: "delete", scope: "GLOBAL", key: "gone" }]); // 6
   const idem = await w(idemOps, { key: "k1", fingerprint: idemFingerprint, windowMs: 600_000 }); // 7
   const long = await w([{ op: "set", scope: "EXECUTION", key: "execution:e1", value: { ok: true }, ttlMs: 3_600_000 }]); // 8
@@ -122,9 +124,17 @@ test("format-1 data is migrated at start and reads back as the previous version 
   // The change history written by format 1 decodes, prev contexts included.
   const { events } = await store.changesSince(0, 100);
   expect(events.map((e) => [e.type, e.revision, e.key])).toEqual([
-    ["PUT", 1, "router:main"], ["PUT", 2, "user:1:prefs"], ["PUT", 3, "gone"], ["PUT", 4, "reaped"],
-    ["PUT", 5, "router:main"], ["DELETE", 6, "gone"], ["PUT", 7, "idem:a"], ["PUT", 8, "execution:e1"],
-    ["EXPIRE", 9, "reaped"], ["PUT", 10, "reaped"], ["PUT", 11, "due"],
+    ["PUT", 1, "router:main"],
+    ["PUT", 2, "user:1:prefs"],
+    ["PUT", 3, "gone"],
+    ["PUT", 4, "reaped"],
+    ["PUT", 5, "router:main"],
+    ["DELETE", 6, "gone"],
+    ["PUT", 7, "idem:a"],
+    ["PUT", 8, "execution:e1"],
+    ["EXPIRE", 9, "reaped"],
+    ["PUT", 10, "reaped"],
+    ["PUT", 11, "due"],
   ]);
   expect(events[4]).toMatchObject({ context: { value: { text: "v2", empty: [], obj: {} } }, prev: { value: { text: "v1", n: [1, 2.5, null] }, version: 1 } });
   expect(events[5].prev).toMatchObject({ key: "gone", value: 1 });
@@ -188,7 +198,12 @@ test("several servers opening format-1 data at once all end up on one migrated h
 test("a migration cut short (some contexts converted, no HEAD yet) is finished by the next server", async () => {
   const prefix = `m${++prefixes}:`;
   const id = randomUUID();
-  await writeFormat1(raw, prefix, Array.from({ length: 40 }, (_, i) => ({ op: "set" as const, scope: "USER" as const, key: `u:${i}`, value: i })), { candidateId: id });
+  await writeFormat1(
+    raw,
+    prefix,
+    Array.from({ length: 40 }, (_, i) => ({ op: "set" as const, scope: "USER" as const, key: `u:${i}`, value: i })),
+    { candidateId: id },
+  );
   // What a run that died after its first batch left: the first 15 contexts converted, nothing else.
   const k = format1Keys(prefix);
   const first = Array.from({ length: 15 }, (_, i) => k.data("USER", `u:${i}`));
