@@ -1,28 +1,23 @@
 import type {
   Context,
   GateEvaluation,
-  JsonValue,
   LabelMove,
   LabelMoveKind,
-  PromptLabel,
-  PromptVersion,
+  RecordObject,
   Rollout,
   RolloutEvent,
   RolloutState,
   VersionFigures,
 } from "@cache-fabric/client/api";
-import { FabricError } from "@cache-fabric/client/api";
+import { recordArray, recordObject } from "@cache-fabric/client/api";
 import type { FullGate } from "./validate.js";
 
 /**
- * How registry records are stored as context values (keys.ts names the keys). This module is the
- * one place that knows the JSON shapes; the rest works with the API types. Shapes are snake_case
- * JSON like the execution records, dates ISO-8601 UTC, optional members omitted:
+ * How registry records are stored as context values (keys.ts names the keys). The version and
+ * label records, which agents decode too, are the client package's (prompt-records.ts, re-exported
+ * here); this module knows the other shapes. Shapes are snake_case JSON like the execution
+ * records, dates ISO-8601 UTC, optional members omitted:
  *
- *   version  { name, version, text | messages: [{role, content}], config, variables, commit_message,
- *              tags, author, created_at, content_hash }
- *   label    { name, label, version, moves, updated_at, updated_by, reason,
- *              rollout?: { rollout_id, to_version, percent, salt } }
  *   history  { name, label, seq, kind, from_version, to_version, percent?, rollout_id?, actor, at,
  *              reason, evaluation? }
  *   rollout  { id, name, label, from_version, to_version, steps: [{percent, bake_ms}], gate, state,
@@ -37,72 +32,9 @@ import type { FullGate } from "./validate.js";
  * Evaluations (gate figures) are stored in the same snake_case shape as GateEvaluation's proto.
  */
 
-type Obj = { [k: string]: JsonValue };
+export { decodeLabel, decodeVersion, encodeLabel, encodeVersion } from "@cache-fabric/client/api";
 
-export function encodeVersion(v: Omit<PromptVersion, "revision">): Obj {
-  return {
-    name: v.name,
-    version: v.version,
-    ...(v.text !== undefined ? { text: v.text } : { messages: (v.messages ?? []).map((m) => ({ role: m.role, content: m.content })) }),
-    config: v.config,
-    variables: v.variables,
-    commit_message: v.commitMessage,
-    tags: v.tags,
-    author: v.author,
-    created_at: v.createdAt.toISOString(),
-    content_hash: v.contentHash,
-  };
-}
-
-export function decodeVersion(ctx: Context): PromptVersion {
-  const v = objectOf(ctx);
-  const template =
-    typeof v.text === "string"
-      ? { text: v.text }
-      : { messages: arrayOf(v.messages).map((m) => ({ role: String((m as Obj).role), content: String((m as Obj).content) })) };
-  return {
-    name: String(v.name),
-    version: Number(v.version),
-    ...template,
-    config: (v.config ?? {}) as Obj,
-    variables: arrayOf(v.variables).map(String),
-    commitMessage: String(v.commit_message ?? ""),
-    tags: arrayOf(v.tags).map(String),
-    author: String(v.author ?? ""),
-    createdAt: new Date(String(v.created_at)),
-    contentHash: String(v.content_hash ?? ""),
-    revision: ctx.revision,
-  };
-}
-
-export function encodeLabel(l: Omit<PromptLabel, "revision">): Obj {
-  return {
-    name: l.name,
-    label: l.label,
-    version: l.version,
-    moves: l.moves,
-    updated_at: l.updatedAt.toISOString(),
-    updated_by: l.updatedBy,
-    reason: l.reason,
-    ...(l.rollout ? { rollout: { rollout_id: l.rollout.rolloutId, to_version: l.rollout.toVersion, percent: l.rollout.percent, salt: l.rollout.salt } } : {}),
-  };
-}
-
-export function decodeLabel(ctx: Context): PromptLabel {
-  const v = objectOf(ctx);
-  const r = v.rollout as Obj | undefined;
-  return {
-    name: String(v.name),
-    label: String(v.label),
-    version: Number(v.version),
-    ...(r ? { rollout: { rolloutId: String(r.rollout_id), toVersion: Number(r.to_version), percent: Number(r.percent), salt: String(r.salt) } } : {}),
-    moves: Number(v.moves),
-    updatedAt: new Date(String(v.updated_at)),
-    updatedBy: String(v.updated_by ?? ""),
-    reason: String(v.reason ?? ""),
-    revision: ctx.revision,
-  };
-}
+type Obj = RecordObject;
 
 export function encodeMove(m: Omit<LabelMove, "revision">): Obj {
   return {
@@ -122,7 +54,7 @@ export function encodeMove(m: Omit<LabelMove, "revision">): Obj {
 }
 
 export function decodeMove(ctx: Context): LabelMove {
-  const v = objectOf(ctx);
+  const v = recordObject(ctx);
   return {
     name: String(v.name),
     label: String(v.label),
@@ -162,14 +94,14 @@ export function encodeRollout(r: Omit<Rollout, "revision">): Obj {
 }
 
 export function decodeRollout(ctx: Context): Rollout {
-  const v = objectOf(ctx);
+  const v = recordObject(ctx);
   return {
     id: String(v.id),
     name: String(v.name),
     label: String(v.label),
     fromVersion: Number(v.from_version),
     toVersion: Number(v.to_version),
-    steps: arrayOf(v.steps).map((s) => ({ percent: Number((s as Obj).percent), bakeMs: Number((s as Obj).bake_ms) })),
+    steps: recordArray(v.steps).map((s) => ({ percent: Number((s as Obj).percent), bakeMs: Number((s as Obj).bake_ms) })),
     gate: v.gate as unknown as FullGate,
     state: String(v.state) as RolloutState,
     stepIndex: Number(v.step_index),
@@ -179,7 +111,7 @@ export function decodeRollout(ctx: Context): Rollout {
     startedBy: String(v.started_by ?? ""),
     ...(typeof v.finished_at === "string" ? { finishedAt: new Date(v.finished_at) } : {}),
     salt: String(v.salt),
-    events: arrayOf(v.events).map((e) => decodeEvent(e as Obj)),
+    events: recordArray(v.events).map((e) => decodeEvent(e as Obj)),
     revision: ctx.revision,
   };
 }
@@ -246,7 +178,7 @@ function decodeEvaluation(v: Obj): GateEvaluation {
     latencyP95Ms: Number(o.latency_p95_ms),
     rated: Number(o.rated),
     ratingMean: Number(o.rating_mean),
-    scores: arrayOf(o.scores).map((s) => ({
+    scores: recordArray(o.scores).map((s) => ({
       name: String((s as Obj).name),
       count: Number((s as Obj).count),
       normalizedMean: Number((s as Obj).normalized_mean),
@@ -258,7 +190,7 @@ function decodeEvaluation(v: Obj): GateEvaluation {
     windowStart: new Date(String(v.window_start)),
     baseline: figures(v.baseline as Obj),
     candidate: figures(v.candidate as Obj),
-    checks: arrayOf(v.checks).map((c) => {
+    checks: recordArray(v.checks).map((c) => {
       const o = c as Obj;
       return {
         name: String(o.name),
@@ -285,7 +217,7 @@ export function encodeIndex(entries: RolloutIndexEntry[]): Obj {
 
 export function decodeIndex(ctx: Context | null): RolloutIndexEntry[] {
   if (!ctx) return [];
-  return arrayOf(objectOf(ctx).rollouts).map((e) => ({
+  return recordArray(recordObject(ctx).rollouts).map((e) => ({
     name: String((e as Obj).name),
     label: String((e as Obj).label),
     rolloutId: String((e as Obj).rollout_id),
@@ -293,17 +225,5 @@ export function decodeIndex(ctx: Context | null): RolloutIndexEntry[] {
 }
 
 export function decodeHash(ctx: Context): number {
-  return Number(objectOf(ctx).version);
-}
-
-function objectOf(ctx: Context): Obj {
-  const v = ctx.value;
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new FabricError("INTERNAL", `registry record ${ctx.key} is not an object`);
-  }
-  return v;
-}
-
-function arrayOf(v: JsonValue | undefined): JsonValue[] {
-  return Array.isArray(v) ? v : [];
+  return Number(recordObject(ctx).version);
 }

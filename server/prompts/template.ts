@@ -14,19 +14,7 @@ export interface PromptContent {
   variables: string[];
 }
 
-/** `{{ name }}`: a variable reference in a template (spaces inside the braces allowed). */
-const VARIABLE_RE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
-
-/** The variables a template uses, sorted and unique. Linear in the template's length. */
-export function templateVariables(content: { text?: string; messages?: ChatMessage[] }): string[] {
-  const found = new Set<string>();
-  const scan = (s: string) => {
-    for (const m of s.matchAll(VARIABLE_RE)) found.add(m[1]);
-  };
-  if (content.text !== undefined) scan(content.text);
-  for (const m of content.messages ?? []) scan(m.content);
-  return [...found].sort();
-}
+export { templateVariables } from "@cache-fabric/client/api";
 
 /** SHA-256 (hex) of the content in a canonical JSON form (object keys sorted at every depth). */
 export function contentHash(content: PromptContent): string {

@@ -3,13 +3,22 @@ import { performance } from "node:perf_hooks";
 import { FabricError } from "../api/errors.js";
 import type { Context, ExecutionInput, Fabric, JsonValue } from "../api/types.js";
 
+/**
+ * The execution fields naming the prompt that ran: spread them into `recordExecution`
+ * (`recordExecution({ ...prompt.execution, input, output })`), as trackExecution does.
+ */
+export type PromptRunFields = Pick<ExecutionInput, "promptKey" | "promptRevision" | "promptVersion" | "promptLabel">;
+
 /** What `trackExecution` records besides what it measures. */
 export interface TrackOptions<T> extends Omit<ExecutionInput, "startedAt" | "finishedAt" | "latencyMs" | "output" | "status" | "error"> {
   /**
-   * The prompt context the agent runs with (as `getContext` returned it): sets `promptKey` and
-   * `promptRevision`, so stats and feedback can be compared across prompt changes.
+   * The prompt the agent runs with, so stats, feedback and rollout gates compare prompt changes:
+   * - a prompt context (as `getContext` returned it): sets `promptKey` and `promptRevision`;
+   * - a registry prompt (as a label-following prompt cache's `get()` returned it, or a
+   *   `PromptVersion`): sets `promptKey` = its name, `promptVersion` and `promptLabel`, the version
+   *   that actually ran; a cache's fallback sets `promptKey` alone.
    */
-  prompt?: Pick<Context, "key" | "revision"> | null;
+  prompt?: Pick<Context, "key" | "revision"> | RegistryPromptRef | null;
   /** Turns the agent's result into the recorded output. Default: the result as JSON (absent if it is not JSON). */
   output?: (result: T) => JsonValue | undefined;
   /** Return without waiting for the record to be written. Default false: wait, adding one round trip. */
@@ -46,7 +55,7 @@ export async function trackExecution<T>(
     const latencyMs = performance.now() - start;
     const write = fabric
       .recordExecution({
-        ...(prompt ? { promptKey: prompt.key, promptRevision: prompt.revision } : {}),
+        ...promptFields(prompt),
         ...record,
         id,
         startedAt,
@@ -77,6 +86,22 @@ export async function trackExecution<T>(
   }
   await finish({ status: "OK", ...(output !== undefined ? { output } : {}) });
   return result;
+}
+
+/** A registry prompt as trackExecution takes it: a cache's prompt (its label too), or a version. */
+export interface RegistryPromptRef {
+  name: string;
+  /** 0: no version ran (a cache's fallback). */
+  version: number;
+  label?: string;
+}
+
+/** The execution fields that name the prompt an agent ran (see TrackOptions.prompt). */
+export function promptFields(prompt: Pick<Context, "key" | "revision"> | RegistryPromptRef | null | undefined): PromptRunFields {
+  if (!prompt) return {};
+  if ("key" in prompt) return { promptKey: prompt.key, promptRevision: prompt.revision };
+  if (!prompt.version) return { promptKey: prompt.name };
+  return { promptKey: prompt.name, promptVersion: prompt.version, ...(prompt.label ? { promptLabel: prompt.label } : {}) };
 }
 
 /** "TypeError: x is not a function"; the bare message for plain Errors. */

@@ -4,4 +4,5 @@
  */
 export * from "./resumable-watch.js";
 export * from "./prompt-cache.js";
+export * from "./label-prompt-cache.js";
 export * from "./agent-tracker.js";

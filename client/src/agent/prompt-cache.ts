@@ -1,5 +1,7 @@
 import { FabricError } from "../api/errors.js";
 import type { Context, Fabric, JsonValue, Scope, WatchMessage, WatchResumeOptions } from "../api/types.js";
+import { deepFreeze } from "./deep-freeze.js";
+import { createLabelPromptCache, type LabelPromptCache, type LabelPromptCacheOptions } from "./label-prompt-cache.js";
 
 export interface PromptCacheOptions {
   /** Default "GLOBAL". */
@@ -70,7 +72,11 @@ export interface PromptCache {
  * await prompts.ready.catch(() => {}); // start with defaults if the fabric is down
  * const system = prompts.get("router:main:system_message") ?? "You are a helpful assistant";
  */
-export function createPromptCache(fabric: Pick<Fabric, "watch">, options: PromptCacheOptions): PromptCache {
+/** Registry prompts followed through a label, resolved locally per sticky key: see `createLabelPromptCache`. */
+export function createPromptCache(fabric: Pick<Fabric, "watch" | "getContext">, options: LabelPromptCacheOptions): LabelPromptCache;
+export function createPromptCache(fabric: Pick<Fabric, "watch">, options: PromptCacheOptions): PromptCache;
+export function createPromptCache(fabric: Pick<Fabric, "watch">, options: PromptCacheOptions | LabelPromptCacheOptions): PromptCache | LabelPromptCache {
+  if ("label" in options) return createLabelPromptCache(fabric as Pick<Fabric, "watch" | "getContext">, options);
   const hasKeys = options.keys !== undefined;
   const hasPrefix = options.prefix !== undefined;
   if (hasKeys === hasPrefix) throw FabricError.invalid(hasKeys ? "keys, prefix" : "keys", "set exactly one of keys, prefix");
@@ -191,12 +197,4 @@ class Cache implements PromptCache {
       // A consumer's callback must not stop the cache from updating.
     }
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value) && !(value instanceof Date)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

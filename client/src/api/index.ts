@@ -7,3 +7,5 @@ export * from "./errors.js";
 export * from "./pipeline.js";
 export * from "./prompts.js";
 export * from "./prompt-resolve.js";
+export * from "./prompt-records.js";
+export * from "./prompt-template.js";
