@@ -29,12 +29,33 @@ export interface RateLimit {
   readonly burst: number;
 }
 
+/**
+ * A right in the prompt registry, beside the context grants (prompt-policy.ts): publishing new
+ * versions of the prompts whose names match `names`, and moving (or rolling out) the labels
+ * matching one of `labels` on them.
+ */
+export interface PromptGrant {
+  /** Prompt names this grant covers (the README's glob syntax); `*` for all. */
+  readonly names: Glob;
+  readonly publish: boolean;
+  /** Labels this grant may move and roll out; empty: none. */
+  readonly labels: readonly Glob[];
+}
+
 /** The authenticated caller, as configured. Holds no secret: only the token's name is ever logged. */
 export interface Principal {
   readonly name: string;
   /** USER scope confined to `user:{user}:*`. */
   readonly user?: string;
   readonly grants: readonly Grant[];
+  /** Registry rights (the token's `prompts:` list). */
+  readonly promptGrants?: readonly PromptGrant[];
+  /**
+   * The labels the token documents protect (`protectedLabels:`), carried by every principal loaded
+   * with them so that deciding needs nothing but the principal: a protected label moves only by a
+   * prompt grant that names it.
+   */
+  readonly protectedLabels?: readonly Glob[];
   /** Overrides the server-wide per-token rate limit. */
   readonly rateLimit?: RateLimit;
 }
@@ -103,7 +124,7 @@ export function scopesOf(scope: Scope | undefined): readonly Scope[] {
 const MAX_ECHO = 160;
 
 /** A PERMISSION_DENIED naming the token (by name) and what it asked for; never the secret. */
-export function denied(principal: Principal, action: Action, what: string): FabricError {
+export function denied(principal: Principal, action: Action | string, what: string): FabricError {
   const shown = what.length > MAX_ECHO ? `${what.slice(0, MAX_ECHO)}… (${what.length} characters)` : what;
   return new FabricError("PERMISSION_DENIED", `token "${principal.name}" may not ${action} ${shown}`);
 }

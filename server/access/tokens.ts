@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { SCOPES, type Scope } from "@cache-fabric/client/api";
 import { ConfigError } from "../config.js";
-import { compileGlob } from "../contexts/glob.js";
-import { isValidUserId, type Grant, type Principal, type RateLimit } from "./policy.js";
+import { compileGlob, type Glob } from "../contexts/glob.js";
+import { isValidUserId, type Grant, type Principal, type PromptGrant, type RateLimit } from "./policy.js";
 
 /**
  * The token table: bearer secrets → principals, loaded from a YAML or JSON document (a file, the
@@ -27,6 +27,13 @@ import { isValidUserId, type Grant, type Principal, type RateLimit } from "./pol
  *       - { scope: USER, access: read-write }
  *       - { scope: GLOBAL, keys: "router:*", access: read }
  *     rateLimit: { rps: 20, burst: 40 }
+ *   - name: release-manager
+ *     sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+ *     grants:
+ *       - { scope: GLOBAL, keys: "prompt:*", access: read }
+ *     prompts:                          # registry rights (prompt-policy.ts)
+ *       - { names: "*", publish: true, labels: [production, staging] }
+ * protectedLabels: [production]         # moved only by a prompts grant naming them
  */
 export interface TokenTable {
   /** The principal a presented secret authenticates, or undefined. */
@@ -43,17 +50,24 @@ export function hashToken(secret: string): string {
 /** Shortest plain `token:` accepted: guessing must be out of reach (hashes cannot be checked). */
 export const MIN_PLAIN_TOKEN_LENGTH = 16;
 
-/** Reads the token documents named by the settings; an empty table when neither is set. */
+/**
+ * Reads the token documents named by the settings; an empty table when neither is set. The labels
+ * either document protects are protected for every token of both (a union: a document cannot
+ * unprotect what the other protects).
+ */
 export function loadTokenTable(sources: { file?: string; inline?: string }): TokenTable {
-  const principals: Principal[] = [];
-  const digests = new Map<string, Principal>();
+  let principals: Principal[] = [];
+  const byDigest = new Map<string, Principal>();
+  const protectedLabels = new Map<string, Glob>();
   const add = (text: string, origin: string) => {
-    for (const { principal, digest } of parseTokenDocument(text, origin)) {
+    const doc = parseDocument(text, origin);
+    for (const { principal, digest } of doc.entries) {
       if (principals.some((p) => p.name === principal.name)) throw new ConfigError(`${origin}: token name "${principal.name}" is used twice`);
-      if (digests.has(digest)) throw new ConfigError(`${origin}: tokens "${digests.get(digest)!.name}" and "${principal.name}" have the same secret`);
+      if (byDigest.has(digest)) throw new ConfigError(`${origin}: tokens "${byDigest.get(digest)!.name}" and "${principal.name}" have the same secret`);
       principals.push(principal);
-      digests.set(digest, principal);
+      byDigest.set(digest, principal);
     }
+    for (const g of doc.protectedLabels) protectedLabels.set(g.source, g);
   };
   if (sources.file) {
     let text: string;
@@ -65,6 +79,15 @@ export function loadTokenTable(sources: { file?: string; inline?: string }): Tok
     add(text, sources.file);
   }
   if (sources.inline) add(sources.inline, "FABRIC_AUTH_TOKENS");
+  const digests = new Map<string, Principal>();
+  if (protectedLabels.size > 0) {
+    const all = [...protectedLabels.values()];
+    const stamped = new Map(principals.map((p) => [p, { ...p, protectedLabels: all }]));
+    principals = [...stamped.values()];
+    for (const [digest, p] of byDigest) digests.set(digest, stamped.get(p)!);
+  } else {
+    for (const [digest, p] of byDigest) digests.set(digest, p);
+  }
   return {
     lookup: (secret) => digests.get(hashToken(secret)),
     size: principals.length,
@@ -72,8 +95,16 @@ export function loadTokenTable(sources: { file?: string; inline?: string }): Tok
   };
 }
 
-/** Parses one document: `{ tokens: [...] }` or the list itself. Errors name the entry and field. */
+/**
+ * Parses one document: `{ tokens: [...], protectedLabels?: [...] }` or the list of tokens itself.
+ * Each principal carries the document's protected labels. Errors name the entry and field.
+ */
 export function parseTokenDocument(text: string, origin: string): { principal: Principal; digest: string }[] {
+  const { entries, protectedLabels } = parseDocument(text, origin);
+  return protectedLabels.length > 0 ? entries.map((e) => ({ ...e, principal: { ...e.principal, protectedLabels } })) : entries;
+}
+
+function parseDocument(text: string, origin: string): { entries: { principal: Principal; digest: string }[]; protectedLabels: Glob[] } {
   let doc: unknown;
   try {
     doc = parseYaml(text); // YAML is a superset of JSON: one parser for both.
@@ -82,12 +113,17 @@ export function parseTokenDocument(text: string, origin: string): { principal: P
   }
   const list = Array.isArray(doc) ? doc : isObject(doc) && Array.isArray(doc.tokens) ? doc.tokens : undefined;
   if (!list) throw new ConfigError(`${origin}: expected a list of tokens, or an object with a "tokens" list`);
-  return list.map((entry, i) => parseEntry(entry, `${origin}: tokens[${i}]`));
+  let protectedLabels: Glob[] = [];
+  if (isObject(doc)) {
+    for (const k of Object.keys(doc)) if (k !== "tokens" && k !== "protectedLabels") throw new ConfigError(`${origin}: ${k}: unknown field (expected tokens, protectedLabels)`);
+    protectedLabels = globList(doc.protectedLabels ?? [], `${origin}: protectedLabels`, "labels");
+  }
+  return { entries: list.map((entry, i) => parseEntry(entry, `${origin}: tokens[${i}]`)), protectedLabels };
 }
 
 function parseEntry(entry: unknown, at: string): { principal: Principal; digest: string } {
   if (!isObject(entry)) throw new ConfigError(`${at}: must be an object`);
-  const known = new Set(["name", "sha256", "token", "user", "grants", "rateLimit"]);
+  const known = new Set(["name", "sha256", "token", "user", "grants", "prompts", "rateLimit"]);
   for (const k of Object.keys(entry)) if (!known.has(k)) throw new ConfigError(`${at}.${k}: unknown field (expected ${[...known].join(", ")})`);
   const name = entry.name;
   if (typeof name !== "string" || !/^[A-Za-z0-9_\-.:@]{1,128}$/.test(name)) {
@@ -115,8 +151,17 @@ function parseEntry(entry: unknown, at: string): { principal: Principal; digest:
   const grantsIn = entry.grants ?? [];
   if (!Array.isArray(grantsIn)) throw new ConfigError(`${here}.grants: must be a list`);
   const grants = grantsIn.flatMap((g, j) => parseGrant(g, `${here}.grants[${j}]`));
+  const promptsIn = entry.prompts ?? [];
+  if (!Array.isArray(promptsIn)) throw new ConfigError(`${here}.prompts: must be a list`);
+  const promptGrants = promptsIn.map((g, j) => parsePromptGrant(g, `${here}.prompts[${j}]`));
   const rateLimit = entry.rateLimit === undefined ? undefined : parseRateLimit(entry.rateLimit, `${here}.rateLimit`);
-  const principal: Principal = { name, grants, ...(user !== undefined ? { user } : {}), ...(rateLimit ? { rateLimit } : {}) };
+  const principal: Principal = {
+    name,
+    grants,
+    ...(promptGrants.length > 0 ? { promptGrants } : {}),
+    ...(user !== undefined ? { user } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+  };
   return { principal, digest };
 }
 
@@ -142,6 +187,33 @@ function parseGrant(g: unknown, at: string): Grant[] {
       throw new ConfigError(`${at}.scope: must be "*" or one of ${SCOPES.join(", ")} (or a list of them)`);
     }
     return { scope: s as Scope | "*", read: access[0], write: access[1], keys };
+  });
+}
+
+/** `{ names?: glob, publish?: bool, labels?: glob | [glob] }`: a registry right (see prompt-policy.ts). */
+function parsePromptGrant(g: unknown, at: string): PromptGrant {
+  if (!isObject(g)) throw new ConfigError(`${at}: must be an object`);
+  for (const k of Object.keys(g)) if (!["names", "publish", "labels"].includes(k)) throw new ConfigError(`${at}.${k}: unknown field (expected names, publish, labels)`);
+  const names = globList(g.names ?? "*", `${at}.names`, "names");
+  if (names.length !== 1) throw new ConfigError(`${at}.names: must be one glob string`);
+  if (g.publish !== undefined && typeof g.publish !== "boolean") throw new ConfigError(`${at}.publish: must be true or false`);
+  const labels = globList(g.labels ?? [], `${at}.labels`, "labels");
+  const publish = g.publish === true;
+  if (!publish && labels.length === 0) throw new ConfigError(`${at}: grants nothing: set publish: true, labels, or both`);
+  return { names: names[0], publish, labels };
+}
+
+/** A glob string or a list of them (`labels: production` or `labels: [production, "tenant-*"]`). */
+function globList(v: unknown, at: string, field: string): Glob[] {
+  const list: unknown[] = Array.isArray(v) ? v : [v];
+  return list.map((source, i) => {
+    const where = Array.isArray(v) ? `${at}[${i}]` : at;
+    if (typeof source !== "string" || source === "") throw new ConfigError(`${where}: must be a non-empty glob string`);
+    try {
+      return compileGlob(source, field);
+    } catch (e) {
+      throw new ConfigError(`${where}: ${(e as Error).message.replace(/^[^:]*: /, "")}`);
+    }
   });
 }
 
