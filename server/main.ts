@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     search,
     watch: watchOptionsFromSettings(config),
     executions: executionOptionsFromConfig(config),
-    prompts: promptOptionsFromConfig(config, (e) => log("warn", `rollout controller pass failed, retrying: ${e.message}`)),
+    prompts: promptOptionsFromConfig(config, (e) => log("warn", `rollout controller pass failed, retrying: ${e.message}`), ops.metrics.rollouts),
   });
   const server = await startFabricServer({
     fabric: ops.serve(fabric),

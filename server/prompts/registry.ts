@@ -43,7 +43,7 @@ import {
 } from "./records.js";
 import { contentHash } from "./template.js";
 import { validateDiff, validateGet, validateHistory, validateList, validateMove, validatePublish, validateRolloutAction, validateStart } from "./validate.js";
-import { createRolloutController, type RolloutController } from "./rollout-controller.js";
+import { createRolloutController, type ControllerPass, type RolloutController } from "./rollout-controller.js";
 
 /** Prompt registry settings of the core (FabricOptions.prompts). */
 export interface PromptRegistryOptions {
@@ -55,6 +55,22 @@ export interface PromptRegistryOptions {
   configSchema?: ConfigSchemaOptions;
   /** Told about a controller pass that failed (a store outage); the next pass tries again. */
   onControllerError?: (error: FabricError) => void;
+  /** Told about rollout events and gate evaluations, for metrics (server/telemetry/metrics.ts). */
+  observer?: RolloutObserver;
+}
+
+/**
+ * What the registry reports as it runs rollouts. Each event is reported by the process whose write
+ * made it (so over several servers every event is counted once, summed across them); evaluations
+ * and the count of live rollouts by every controller that made them.
+ */
+export interface RolloutObserver {
+  /** A rollout event this process wrote: started, a step, completed, promoted, rolled back, aborted, paused, resumed. */
+  event(e: { prompt: string; label: string; kind: RolloutEventKind }): void;
+  /** A gate this process's controller evaluated. */
+  evaluation(e: { prompt: string; label: string; verdict: GateEvaluation["verdict"] }): void;
+  /** Live rollouts (running or paused) the controller's last pass found. */
+  active(count: number): void;
 }
 
 /** The registry as the core holds it: the public API plus its controller and lifecycle. */
@@ -334,7 +350,9 @@ export function createPromptRegistry(deps: {
           setRollout(rollout, rctx?.revision ?? 0),
           set(ROLLOUT_INDEX_KEY, encodeIndex(index), ictx?.revision ?? 0),
         ]);
-        return out ? { label: decodeLabel(context(out, 0)), rollout: decodeRollout(context(out, 2)) } : undefined;
+        if (!out) return undefined;
+        options.observer?.event({ prompt: s.name, label: s.label, kind: "STARTED" });
+        return { label: decodeLabel(context(out, 0)), rollout: decodeRollout(context(out, 2)) };
       });
     },
 
@@ -463,6 +481,7 @@ export function createPromptRegistry(deps: {
     }
     const out = await tryWrite(ops);
     if (!out) return null;
+    options.observer?.event({ prompt: r.name, label: r.label, kind: plan.event });
     return { rollout: decodeRollout(context(out, 0)), label: plan.move ? decodeLabel(context(out, 1)) : l };
   }
 
@@ -499,8 +518,13 @@ export function createPromptRegistry(deps: {
       const gone = new Set(stale.map((e) => e.rolloutId));
       await tryWrite([set(ROLLOUT_INDEX_KEY, encodeIndex(decodeIndex(ctx).filter((e) => !gone.has(e.rolloutId))), revision)]);
     },
-    evaluate,
+    evaluate: async (r) => {
+      const evaluation = await evaluate(r);
+      options.observer?.evaluation({ prompt: r.name, label: r.label, verdict: evaluation.verdict });
+      return evaluation;
+    },
     decide: (live, t) => transition(live, t, CONTROLLER_ACTOR, ""),
+    ...(options.observer ? { onPass: (p: ControllerPass) => options.observer!.active(p.evaluated) } : {}),
   });
 
   return {

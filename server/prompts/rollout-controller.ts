@@ -36,6 +36,8 @@ export interface ControllerDeps {
   intervalMs: number;
   clock: () => number;
   onError?: (error: FabricError) => void;
+  /** Told about every pass that completed (metrics: the live rollouts it found). */
+  onPass?: (pass: ControllerPass) => void;
   readIndex(): Promise<{ entries: RolloutIndexEntry[]; revision: number }>;
   readLive(entry: RolloutIndexEntry): Promise<LiveRollout | undefined>;
   prune(stale: RolloutIndexEntry[], indexRevision: number): Promise<void>;
@@ -79,6 +81,7 @@ export function createRolloutController(deps: ControllerDeps): RolloutController
     running ??= pass()
       .then((r) => {
         lastError = undefined;
+        deps.onPass?.(r);
         return r;
       })
       .catch((e: unknown) => {

@@ -1,6 +1,6 @@
 import { parsers, type Setting, type SettingValues } from "../config.js";
 import type { FabricError } from "@cache-fabric/client/api";
-import type { PromptRegistryOptions } from "./registry.js";
+import type { PromptRegistryOptions, RolloutObserver } from "./registry.js";
 
 /** Prompt registry settings (issue 14), read by server/main.ts beside the server's own. */
 export const PROMPT_SETTINGS = {
@@ -21,11 +21,16 @@ export const PROMPT_SETTINGS = {
   },
 } satisfies Record<string, Setting<unknown>>;
 
-/** The core's registry options from the settings above. */
-export function promptOptionsFromConfig(config: SettingValues<typeof PROMPT_SETTINGS>, onControllerError: (error: FabricError) => void): PromptRegistryOptions {
+/** The core's registry options from the settings above, reporting to `observer` (the server's metrics). */
+export function promptOptionsFromConfig(
+  config: SettingValues<typeof PROMPT_SETTINGS>,
+  onControllerError: (error: FabricError) => void,
+  observer?: RolloutObserver,
+): PromptRegistryOptions {
   return {
     evaluationIntervalMs: config.rolloutEvaluationIntervalMs,
     configSchema: { timeoutMs: config.configSchemaTimeoutMs },
     onControllerError,
+    ...(observer ? { observer } : {}),
   };
 }

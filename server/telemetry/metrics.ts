@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { ConfigError } from "../config.js";
 import type { CallReport } from "../grpc/adapter.js";
+import type { RolloutObserver } from "../prompts/registry.js";
 import type { Store } from "../store/types.js";
 
 /** Metric names other parts of the server feed (see `feedGauge`). */
@@ -32,6 +33,8 @@ export interface FabricMetrics {
   instrumentStore(store: Store): Store;
   /** Hit/miss counters and ratio of GetContext, read from the store at scrape time. */
   observeHitRate(store: Pick<Store, "hitStats">): void;
+  /** The prompt registry's rollout metrics, fed by the registry (PromptRegistryOptions.observer). */
+  readonly rollouts: RolloutObserver;
 }
 
 /**
@@ -45,6 +48,11 @@ export interface FabricMetrics {
  * - `fabric_cache_hits_total`, `fabric_cache_misses_total`, `fabric_cache_hit_ratio`: GetContext
  *   hits as the store counts them (with Redis, shared by every server on that Redis);
  * - `fabric_watchers`, `fabric_embedder_queue_depth`, `fabric_serving`: gauges fed by their owners;
+ * - `fabric_prompt_rollout_events_total{prompt,event}`: rollout events this server wrote (started,
+ *   advanced, completed, promoted, rolled_back, aborted, paused, resumed), so a sum over servers
+ *   counts each once; `fabric_prompt_gate_evaluations_total{prompt,verdict}` (pass, wait,
+ *   regression): gates this server's controller evaluated; `fabric_prompt_rollouts_active`: live
+ *   rollouts its last pass found (the same figure on every server of one store);
  * - Node.js process metrics (`process_*`, `nodejs_*`).
  */
 export function createMetrics(): FabricMetrics {
@@ -81,9 +89,33 @@ export function createMetrics(): FabricMetrics {
     return () => registry.removeSingleMetric(name);
   };
 
+  const rolloutEvents = new Counter({
+    name: "fabric_prompt_rollout_events_total",
+    help: "Rollout events this server wrote, by prompt and event (started, advanced, completed, promoted, rolled_back, aborted, paused, resumed).",
+    labelNames: ["prompt", "event"] as const,
+    registers: [registry],
+  });
+  const gateEvaluations = new Counter({
+    name: "fabric_prompt_gate_evaluations_total",
+    help: "Rollout gates this server's controller evaluated, by prompt and verdict (pass, wait, regression).",
+    labelNames: ["prompt", "verdict"] as const,
+    registers: [registry],
+  });
+  const activeRollouts = new Gauge({
+    name: "fabric_prompt_rollouts_active",
+    help: "Rollouts running or paused, as this server's last controller pass found them.",
+    registers: [registry],
+  });
+  const rollouts: RolloutObserver = {
+    event: (e) => rolloutEvents.inc({ prompt: e.prompt, event: e.kind.toLowerCase() }),
+    evaluation: (e) => gateEvaluations.inc({ prompt: e.prompt, verdict: e.verdict.toLowerCase() }),
+    active: (n) => activeRollouts.set(n),
+  };
+
   return {
     registry,
     feedGauge,
+    rollouts,
     observeCall(report) {
       const labels = {
         grpc_type: report.method.methodKind === "unary" ? "unary" : "server_stream",

@@ -42,7 +42,9 @@ export async function startOpsServer(store: Store, options: OpsTestOptions = {})
   const logger = createLogger({ level: config.logLevel, destination: sink });
   const listen = "127.0.0.1:0";
   const ops = createOps(config, { listen, store, logger });
-  const fabric = createFabric({ store: ops.metrics.instrumentStore(store), ...options.fabric });
+  // The registry reports to the metrics, as server/main.ts wires it.
+  const prompts = { observer: ops.metrics.rollouts, ...options.fabric?.prompts };
+  const fabric = createFabric({ store: ops.metrics.instrumentStore(store), ...options.fabric, prompts });
   const server = await startFabricServer({ fabric: ops.serve(fabric), listen, ...ops.serverOptions, ...options.server });
   await ops.start();
   const clients: FabricClient[] = [];
