@@ -331,6 +331,42 @@ describe("label-following prompt cache", () => {
       await cache.close();
     });
 
+    test("a server that comes back with another store (same revisions, same version numbers, other content) is re-read, not trusted", async () => {
+      const listen = `127.0.0.1:${await freePort()}`;
+      const publishA = async (f: FabricCore, text: string) => {
+        await f.prompts.publish({ name: "r", text });
+        return (await f.prompts.moveLabel({ name: "r", label: "production", version: 1, reason: "first" })).label;
+      };
+      const first = await publishA(fabric, "From the first store.");
+      server = await startFabricServer({ fabric, listen });
+      client = new FabricClient({ address: listen, channelOptions: reconnectFast });
+      const seen: string[] = [];
+      const cache = createPromptCache(client, { prompts: ["r"], label: "production", retry, onChange: (_, p) => seen.push(p?.text ?? "") });
+      await cache.ready;
+      const firstStore = cache.storeId;
+      expect(firstStore).toEqual(expect.any(String));
+      expect(cache.get("r")!.text).toBe("From the first store.");
+
+      await server.shutdown(100);
+      const other = createFabric({ store: createMemoryStore(), prompts: { evaluationIntervalMs: 0 } });
+      try {
+        const second = await publishA(other, "From another store.");
+        expect(second.revision).toBe(first.revision); // the same numbers in another history
+        server = await startFabricServer({ fabric: other, listen });
+        await eventually(() => cache.get("r")?.text === "From another store.", "the cache to re-read the new history", 10_000);
+        expect(cache.storeId).not.toBe(firstStore);
+        expect(cache.get("r")).toMatchObject({ version: 1, labelRevision: second.revision });
+        expect(cache.stale).toBe(false);
+        expect(seen).toEqual(["From the first store.", "From another store."]);
+        await cache.close();
+      } finally {
+        await client.close();
+        await server.shutdown(100);
+        server = client = undefined;
+        await other.close();
+      }
+    });
+
     test("while the server is down the last version is served; after it returns the cache catches up on a move made meanwhile", async () => {
       const listen = `127.0.0.1:${await freePort()}`;
       server = await startFabricServer({ fabric, listen });

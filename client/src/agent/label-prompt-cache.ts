@@ -94,6 +94,13 @@ export interface LabelPromptCache {
   /** The watch's resume point: every label change up to it has been seen. */
   readonly revision: number;
   /**
+   * The identity of the store history `revision` and the held versions belong to. When the
+   * fabric's store is replaced (a restarted memory server, a flushed Redis) the cache re-reads the
+   * labels, drops the versions it held (another history may number other content the same) and
+   * loads them again, serving what it served meanwhile (`stale`).
+   */
+  readonly storeId: string | undefined;
+  /**
    * True while the cache cannot confirm it serves the current versions: before the first load,
    * while the watch reconnects, and while a moved label's new version is being loaded. What it
    * served last is still served meanwhile (stale-if-error).
@@ -144,6 +151,8 @@ export function createLabelPromptCache(fabric: Pick<Fabric, "watch" | "getContex
 /** What a prompt serves from one label record: the version for keys outside a rollout's share, and the candidate. */
 interface Served {
   label: PromptLabel;
+  /** The history the label record and its versions were read from. */
+  storeId: string | undefined;
   stable: CachedPrompt;
   candidate?: CachedPrompt;
   /** The cache's own sticky key is in the rollout's share. */
@@ -175,6 +184,7 @@ class LabelCache implements LabelPromptCache {
   readonly ready: Promise<void>;
   readonly label: string;
   revision = 0;
+  storeId: string | undefined;
   lastError: FabricError | undefined;
   private live = false;
   private closed = false;
@@ -279,13 +289,22 @@ class LabelCache implements LabelPromptCache {
   }
 
   private apply(m: WatchMessage): void {
-    if (m.revision > this.revision) this.revision = m.revision;
     this.live = true;
     if (m.kind === "reset") {
+      // A reset may start another history, whose revisions count from lower: take its revision as
+      // it is; in another history the same version number may hold other content: drop them all.
+      this.revision = m.revision;
+      if (m.storeId !== undefined && m.storeId !== this.storeId) {
+        if (this.storeId !== undefined) for (const slot of this.slots.values()) slot.versions.clear();
+        this.storeId = m.storeId;
+      }
       const found = new Map(m.contexts.map((c) => [c.key, c]));
       // A reset is the state as it is now: take it as it is, older revisions included.
       for (const slot of this.slots.values()) this.take(slot, found.get(slot.key) ?? null, m.revision, true);
-    } else if (m.kind === "event") {
+      return;
+    }
+    if (m.revision > this.revision) this.revision = m.revision;
+    if (m.kind === "event") {
       const slot = this.byKey.get(m.event.key);
       if (slot) this.take(slot, m.event.type === "PUT" ? (m.event.context ?? null) : null, m.event.revision, false);
     }
@@ -317,7 +336,7 @@ class LabelCache implements LabelPromptCache {
       this.serve(slot, undefined);
       return;
     }
-    if (slot.served?.label.revision === label.revision && slot.settled) return;
+    if (slot.served?.label.revision === label.revision && slot.served.storeId === this.storeId && slot.settled) return;
     const needed = neededVersions(label);
     const missing = needed.filter((v) => !slot.versions.has(v));
     if (missing.length === 0) {
@@ -330,10 +349,21 @@ class LabelCache implements LabelPromptCache {
   private load(slot: Slot, version: number): void {
     if (slot.loading.has(version)) return;
     slot.loading.add(version);
+    const history = this.storeId;
     readShared(this.fabric, versionKey(slot.name, version)).then(
-      (ctx) => {
+      ({ context: ctx, storeId }) => {
         slot.loading.delete(version);
         if (this.closed) return;
+        if (history !== this.storeId) {
+          // The labels were re-read from another history while this read ran: start again from them.
+          this.settle(slot);
+          return;
+        }
+        if (storeId !== undefined && this.storeId !== undefined && storeId !== this.storeId) {
+          // Answered by another history than the labels held: the watch's reset is on its way.
+          this.retryLater(slot, new FabricError("UNAVAILABLE", `version ${version} of "${slot.name}" was read from another store history than its label`));
+          return;
+        }
         if (!ctx) {
           this.retryLater(slot, new FabricError("INTERNAL", `label "${this.label}" of "${slot.name}" names version ${version}, which the fabric does not hold`));
           return;
@@ -379,10 +409,10 @@ class LabelCache implements LabelPromptCache {
   private build(slot: Slot, label: PromptLabel): Served {
     const r = label.rollout;
     const stable = this.prompt(slot, label, slot.versions.get(label.version)!, r && { rolloutId: r.rolloutId, percent: r.percent, candidate: false });
-    if (!r) return { label, stable, ownOnCandidate: false };
+    if (!r) return { label, storeId: this.storeId, stable, ownOnCandidate: false };
     const candidate = this.prompt(slot, label, slot.versions.get(r.toVersion)!, { rolloutId: r.rolloutId, percent: r.percent, candidate: true });
     const own = this.options.stickyKey;
-    return { label, stable, candidate, ownOnCandidate: own !== undefined && own !== "" && inRolloutShare(rolloutBucket(r.salt, own), r.percent) };
+    return { label, storeId: this.storeId, stable, candidate, ownOnCandidate: own !== undefined && own !== "" && inRolloutShare(rolloutBucket(r.salt, own), r.percent) };
   }
 
   private prompt(slot: Slot, label: PromptLabel, v: PromptVersion, rollout: CachedPrompt["rollout"]): CachedPrompt {
@@ -450,15 +480,25 @@ function identity(p: CachedPrompt | undefined): string {
  * once read the new version once. Only reads in flight are shared, never results: a later read
  * asks the fabric again.
  */
-const inFlight = new WeakMap<object, Map<string, Promise<Context | null>>>();
+const inFlight = new WeakMap<object, Map<string, Promise<VersionRead>>>();
 
-function readShared(fabric: Pick<Fabric, "getContext">, key: string): Promise<Context | null> {
+/** A version record as read, with the history that answered (the answer's store header). */
+interface VersionRead {
+  context: Context | null;
+  storeId: string | undefined;
+}
+
+function readShared(fabric: Pick<Fabric, "getContext">, key: string): Promise<VersionRead> {
   let reads = inFlight.get(fabric);
   if (!reads) inFlight.set(fabric, (reads = new Map()));
   let read = reads.get(key);
   if (!read) {
     const map = reads;
-    read = fabric.getContext({ key, scope: "GLOBAL" }).finally(() => map.delete(key));
+    let storeId: string | undefined;
+    read = fabric
+      .getContext({ key, scope: "GLOBAL" }, { onHeader: (h) => (storeId = h.storeId) })
+      .then((context) => ({ context, storeId }))
+      .finally(() => map.delete(key));
     reads.set(key, read);
   }
   return read;
