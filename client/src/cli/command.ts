@@ -33,6 +33,19 @@ export interface CliContext {
   out: NodeJS.WritableStream;
 }
 
+/**
+ * A command made of subcommands (`cache-fabric prompt publish ...`, `... prompt rollout start ...`):
+ * each subcommand is a Command of its own, with its own flags and --help.
+ */
+export interface CommandGroup {
+  summary: string;
+  subcommands: Record<string, Command | CommandGroup>;
+}
+
+export function isCommandGroup(c: Command | CommandGroup): c is CommandGroup {
+  return "subcommands" in c;
+}
+
 export interface Command {
   summary: string;
   /** The synopsis, without the connection and output flags every command takes. */

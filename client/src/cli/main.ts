@@ -3,11 +3,11 @@ import { dirname, join } from "node:path";
 import { FabricError } from "../api/errors.js";
 import type { FabricClient } from "../remote/fabric-client.js";
 import { parseArgs } from "./args.js";
-import { type Command, EXIT, type FlagSpec, UsageError } from "./command.js";
+import { type Command, type CommandGroup, EXIT, type FlagSpec, isCommandGroup, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import { intFlag } from "./flag-values.js";
 import { createPrinter, outputFormat, type Printer } from "./output.js";
-export type { CliContext, Command, FlagSpec } from "./command.js";
+export type { CliContext, Command, CommandGroup, FlagSpec } from "./command.js";
 export { EXIT, UsageError } from "./command.js";
 export { parseArgs } from "./args.js";
 
@@ -32,20 +32,30 @@ const CONNECTION = ["address", "token", "timeout-ms", "tls-ca", "tls-cert", "tls
  * server's answer or no server), 2 usage (nothing was sent), 3 nothing found.
  */
 export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined) {
+  const [first, ...afterFirst] = argv;
+  if (first === undefined) {
     process.stderr.write(overview());
     return EXIT.usage;
   }
-  if (name === "help" || name === "--help" || name === "-h") {
-    const topic = rest[0];
-    if (topic === undefined) return print(out, overview());
-    if (!COMMANDS[topic]) return fail("help", `unknown command "${topic}" (cache-fabric --help lists them)`, EXIT.usage);
-    return print(out, commandHelp(COMMANDS[topic]));
+  if (first === "help" || first === "--help" || first === "-h") {
+    if (afterFirst.length === 0) return print(out, overview());
+    const found = resolveCommand(afterFirst);
+    if ("error" in found) return fail("help", `${found.error} (cache-fabric --help lists them)`, EXIT.usage);
+    return print(out, isCommandGroup(found.command) ? groupHelp(found.name, found.command) : commandHelp(found.command));
   }
-  if (name === "--version" || name === "-v" || name === "version") return print(out, `cache-fabric ${version()}\n`);
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) return fail("cache-fabric", `unknown command "${name}" (cache-fabric --help lists them)`, EXIT.usage, "");
+  if (first === "--version" || first === "-v" || first === "version") return print(out, `cache-fabric ${version()}\n`);
+  const found = resolveCommand(argv);
+  if ("error" in found) return fail("cache-fabric", `${found.error} (cache-fabric --help lists them)`, EXIT.usage, "");
+  const { name, rest } = found;
+  if (isCommandGroup(found.command)) {
+    // `cache-fabric prompt` alone: the group's commands (on stderr, exit 2, as with no command at all); --help on stdout.
+    const help = rest[0] === "--help" || rest[0] === "-h";
+    if (help) return print(out, groupHelp(name, found.command));
+    if (rest.length > 0 && !rest[0].startsWith("-")) return fail(name, `unknown command "${rest[0]}"`, EXIT.usage);
+    process.stderr.write(groupHelp(name, found.command));
+    return EXIT.usage;
+  }
+  const command = found.command;
 
   let client: FabricClient;
   let args: string[];
@@ -108,6 +118,25 @@ function takeCommonFlags(flags: Map<string, string>): Partial<Record<string, str
   return taken;
 }
 
+/**
+ * The command `argv` names, following groups as far as their subcommands go: `prompt rollout
+ * start ...` is the command `prompt rollout start` with the rest as its arguments. Stops at a group
+ * when the next word is not one of its subcommands (a flag, or nothing), leaving the caller to
+ * show the group; an unknown first word is an error.
+ */
+function resolveCommand(argv: readonly string[]): { name: string; command: Command | CommandGroup; rest: string[] } | { error: string } {
+  const [first, ...rest] = argv;
+  if (!Object.hasOwn(COMMANDS, first)) return { error: `unknown command "${first}"` };
+  let command: Command | CommandGroup = COMMANDS[first];
+  let name = first;
+  while (isCommandGroup(command) && rest.length > 0 && Object.hasOwn(command.subcommands, rest[0])) {
+    const sub = rest.shift()!;
+    command = command.subcommands[sub];
+    name = `${name} ${sub}`;
+  }
+  return { name, command, rest };
+}
+
 function overview(): string {
   const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
   return (
@@ -117,6 +146,11 @@ function overview(): string {
     "cache-fabric <command> --help shows a command's flags; cache-fabric --version its version.\n" +
     "exit codes: 0 ok, 1 error, 2 usage, 3 nothing found\n"
   );
+}
+
+function groupHelp(name: string, group: CommandGroup): string {
+  const lines = Object.entries(group.subcommands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  return `usage: cache-fabric ${name} <command> [args] [flags]\n\n${group.summary}\n\ncommands:\n${lines.join("\n")}\n\ncache-fabric ${name} <command> --help shows a command's flags.\n`;
 }
 
 function commandHelp(command: Command): string {

@@ -1,8 +1,9 @@
-import type { Command } from "../command.js";
+import type { Command, CommandGroup } from "../command.js";
 import { command as exportCommand } from "./export.js";
 import { command as get } from "./get.js";
 import { command as deleteCommand } from "./delete.js";
 import { command as importCommand } from "./import.js";
+import { command as prompt } from "./prompt.js";
 import { command as query } from "./query.js";
 import { command as reindex } from "./reindex.js";
 import { command as search } from "./search.js";
@@ -11,7 +12,7 @@ import { command as stats } from "./stats.js";
 import { command as watch } from "./watch.js";
 
 /** Every CLI command by name; each lives in its own module. */
-export const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, Command | CommandGroup> = {
   get,
   set,
   delete: deleteCommand,
@@ -22,4 +23,5 @@ export const COMMANDS: Record<string, Command> = {
   import: importCommand,
   export: exportCommand,
   reindex,
+  prompt,
 };
