@@ -157,7 +157,12 @@ interface Served {
   candidate?: CachedPrompt;
   /** The cache's own sticky key is in the rollout's share. */
   ownOnCandidate: boolean;
+  /** Other sticky keys resolved under this record: key → on the candidate (a SHA-256 saved per repeat). */
+  resolved: Map<string, boolean>;
 }
+
+/** Sticky keys remembered per label record before the memo starts over (bounded memory, however many users). */
+const MAX_RESOLVED_KEYS = 10_000;
 
 /** One followed prompt. */
 interface Slot {
@@ -409,10 +414,17 @@ class LabelCache implements LabelPromptCache {
   private build(slot: Slot, label: PromptLabel): Served {
     const r = label.rollout;
     const stable = this.prompt(slot, label, slot.versions.get(label.version)!, r && { rolloutId: r.rolloutId, percent: r.percent, candidate: false });
-    if (!r) return { label, storeId: this.storeId, stable, ownOnCandidate: false };
+    if (!r) return { label, storeId: this.storeId, stable, ownOnCandidate: false, resolved: new Map() };
     const candidate = this.prompt(slot, label, slot.versions.get(r.toVersion)!, { rolloutId: r.rolloutId, percent: r.percent, candidate: true });
     const own = this.options.stickyKey;
-    return { label, storeId: this.storeId, stable, candidate, ownOnCandidate: own !== undefined && own !== "" && inRolloutShare(rolloutBucket(r.salt, own), r.percent) };
+    return {
+      label,
+      storeId: this.storeId,
+      stable,
+      candidate,
+      ownOnCandidate: own !== undefined && own !== "" && inRolloutShare(rolloutBucket(r.salt, own), r.percent),
+      resolved: new Map(),
+    };
   }
 
   private prompt(slot: Slot, label: PromptLabel, v: PromptVersion, rollout: CachedPrompt["rollout"]): CachedPrompt {
@@ -439,8 +451,14 @@ class LabelCache implements LabelPromptCache {
     if (!s) return slot.fallback;
     if (!s.candidate || stickyKey === undefined || stickyKey === "") return s.stable;
     if (stickyKey === this.options.stickyKey) return s.ownOnCandidate ? s.candidate : s.stable;
-    const r = s.label.rollout!;
-    return inRolloutShare(rolloutBucket(r.salt, stickyKey), r.percent) ? s.candidate : s.stable;
+    let onCandidate = s.resolved.get(stickyKey);
+    if (onCandidate === undefined) {
+      const r = s.label.rollout!;
+      onCandidate = inRolloutShare(rolloutBucket(r.salt, stickyKey), r.percent);
+      if (s.resolved.size >= MAX_RESOLVED_KEYS) s.resolved.clear();
+      s.resolved.set(stickyKey, onCandidate);
+    }
+    return onCandidate ? s.candidate : s.stable;
   }
 
   private fail(error: FabricError): void {
