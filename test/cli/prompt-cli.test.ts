@@ -68,21 +68,31 @@ test("publish, get, versions, labels, label, history: the JSON and the raw forms
     version: { version: 1, text: "You route {{topic}} questions.", variables: ["topic"], commitMessage: "first", tags: ["router", "v1"], author: "admin" },
   });
   const messages = JSON.stringify([{ role: "system", content: "Route {{topic}}." }]);
-  expect(await raw("prompt", "publish", "cli:a", "--messages", messages, "--config", '{"model":"gpt-4o","temperature":0.2}', "--variables", "topic")).toBe("2\n");
+  expect(await raw("prompt", "publish", "cli:a", "--messages", messages, "--config", '{"model":"gpt-4o","temperature":0.2}', "--variables", "topic")).toBe(
+    "2\n",
+  );
   expect(await json("prompt", "publish", "cli:a", "--messages", messages, "--config", '{"temperature":0.2,"model":"gpt-4o"}')).toMatchObject({
     created: false,
     version: { version: 2 },
   });
-  expect(await json("prompt", "get", "cli:a")).toMatchObject({ version: { version: 2, config: { model: "gpt-4o", temperature: 0.2 } }, label: { label: "latest" } });
+  expect(await json("prompt", "get", "cli:a")).toMatchObject({
+    version: { version: 2, config: { model: "gpt-4o", temperature: 0.2 } },
+    label: { label: "latest" },
+  });
   expect(await raw("prompt", "get", "cli:a")).toBe(`${messages}\n`);
   expect(await raw("prompt", "get", "cli:a", "--version", "1")).toBe("You route {{topic}} questions.\n");
   expect((await raw("prompt", "versions", "cli:a")).split("\n").map((l) => l.split("\t")[0])).toEqual(["2", "1", ""]);
 
   const moved = await json("prompt", "label", "cli:a", "production", "1", "--reason", "release 1", "--if-version", "0");
-  expect(moved).toMatchObject({ label: { label: "production", version: 1 }, move: { kind: "MOVE", fromVersion: 0, toVersion: 1, actor: "admin", reason: "release 1" } });
+  expect(moved).toMatchObject({
+    label: { label: "production", version: 1 },
+    move: { kind: "MOVE", fromVersion: 0, toVersion: 1, actor: "admin", reason: "release 1" },
+  });
   const conflict = await cli(["prompt", "label", "cli:a", "production", "2", "--reason", "r", "--if-version", "2"]);
   expect(conflict.code).toBe(1);
-  expect(stderr).toMatch(/^cache-fabric prompt label: FAILED_PRECONDITION: label "production" of "cli:a" points at version 1, not version 2; nothing was moved\n$/);
+  expect(stderr).toMatch(
+    /^cache-fabric prompt label: FAILED_PRECONDITION: label "production" of "cli:a" points at version 1, not version 2; nothing was moved\n$/,
+  );
   expect(await raw("prompt", "labels", "cli:a")).toBe("latest\t2\nproduction\t1\n");
   const history = (await raw("prompt", "history", "cli:a", "--label", "production")).trim().split("\t");
   expect(history).toEqual(["production", "#1", "MOVE", "0 -> 1", "admin", expect.stringMatching(/^\d{4}-\d\d-\d\dT/), "release 1"]);
@@ -156,7 +166,24 @@ test("rollback: back to the previous version, or --to N, compare-and-set on the 
 test("rollout start, status, pause, resume; rollback aborts a live rollout; promote completes one", async () => {
   for (const text of ["A", "B"]) await json("prompt", "publish", "cli:ro", text);
   await json("prompt", "label", "cli:ro", "production", "1", "--reason", "A");
-  const id = (await raw("prompt", "rollout", "start", "cli:ro", "production", "2", "--steps", "10:1m,50:90s,100", "--reason", "try B", "--min-samples", "50", "--max-rating-drop", "0.5")).trim();
+  const id = (
+    await raw(
+      "prompt",
+      "rollout",
+      "start",
+      "cli:ro",
+      "production",
+      "2",
+      "--steps",
+      "10:1m,50:90s,100",
+      "--reason",
+      "try B",
+      "--min-samples",
+      "50",
+      "--max-rating-drop",
+      "0.5",
+    )
+  ).trim();
   const started = await json("prompt", "rollout", "status", "cli:ro", "production");
   expect(started.rollout).toMatchObject({
     id,
@@ -201,7 +228,10 @@ test("usage: groups list their commands, each command has its own flags and --he
   const before = (await t.fabric.stats()).revision;
   expect((await cli(["prompt"])).code).toBe(2);
   expect(stderr).toMatch(/^usage: cache-fabric prompt <command>/);
-  for (const argv of [["prompt", "--help"], ["help", "prompt"]]) {
+  for (const argv of [
+    ["prompt", "--help"],
+    ["help", "prompt"],
+  ]) {
     const help = await cli(argv);
     expect(help.code).toBe(0);
     for (const c of ["publish", "get", "versions", "labels", "history", "diff", "label", "rollback", "rollout"]) expect(help.out).toContain(`  ${c} `);
@@ -216,14 +246,20 @@ test("usage: groups list their commands, each command has its own flags and --he
     [["prompt", "nope"], /^cache-fabric prompt: unknown command "nope" \(cache-fabric prompt --help\)\n$/],
     [["prompt", "rollout", "begin"], /^cache-fabric prompt rollout: unknown command "begin"/],
     [["prompt", "label", "cli:a", "production", "1"], /^cache-fabric prompt label: --reason: is required/],
-    [["prompt", "label", "cli:a", "production", "one", "--reason", "r"], /^cache-fabric prompt label: version: must be a version number, 1 or more \(got "one"\)/],
+    [
+      ["prompt", "label", "cli:a", "production", "one", "--reason", "r"],
+      /^cache-fabric prompt label: version: must be a version number, 1 or more \(got "one"\)/,
+    ],
     [["prompt", "publish", "cli:a"], /^cache-fabric prompt publish: template: is required/],
     [["prompt", "publish", "cli:a", "x", "--messages", "[]"], /^cache-fabric prompt publish: template: give one template/],
     [["prompt", "publish", "cli:a", "x", "--config", "{nope"], /^cache-fabric prompt publish: --config: is not JSON/],
     [["prompt", "get", "cli:a", "--version", "1", "--label", "production"], /^cache-fabric prompt get: --version: give at most one of --version, --label/],
     [["prompt", "get", "cli:a", "--scope", "USER"], /^cache-fabric prompt get: --scope: unknown flag/],
     [["prompt", "rollout", "start", "cli:a", "production", "2", "--reason", "r"], /^cache-fabric prompt rollout start: --steps: is required/],
-    [["prompt", "rollout", "start", "cli:a", "production", "2", "--steps", "10:5x", "--reason", "r"], /--steps: step 1 \("10:5x"\) must be PERCENT or PERCENT:BAKE/],
+    [
+      ["prompt", "rollout", "start", "cli:a", "production", "2", "--steps", "10:5x", "--reason", "r"],
+      /--steps: step 1 \("10:5x"\) must be PERCENT or PERCENT:BAKE/,
+    ],
     [["prompt", "rollout", "promote", "cli:a", "production"], /^cache-fabric prompt rollout promote: --reason: is required/],
     [["prompt", "diff", "cli:a", "1"], /^cache-fabric prompt diff: to-version: is required/],
   ] as const) {

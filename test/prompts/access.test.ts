@@ -35,7 +35,12 @@ const DOCUMENT = JSON.stringify({
       grants: [{ scope: "GLOBAL", keys: "prompt:*", access: "read" }],
       prompts: [{ names: "*", labels: ["production", "prod-*"] }],
     },
-    { name: "publisher", token: SECRET.publisher, grants: [{ scope: "GLOBAL", keys: "prompt:*", access: "read" }], prompts: [{ names: "router:*", publish: true }] },
+    {
+      name: "publisher",
+      token: SECRET.publisher,
+      grants: [{ scope: "GLOBAL", keys: "prompt:*", access: "read" }],
+      prompts: [{ names: "router:*", publish: true }],
+    },
     { name: "tenant-ops", token: SECRET.tenants, prompts: [{ names: "router:*", labels: "tenant-*" }] },
   ],
 });
@@ -139,7 +144,10 @@ test("every rollout action on a protected label needs the label right", async ()
   expect((await agent.prompts.rolloutStatus({ name: "router:main", label: "production" }))!.rollout.state).toBe("RUNNING");
   expect(await code(release.prompts.pauseRollout(ref))).toBe("OK");
   expect(await code(release.prompts.abortRollout(ref))).toBe("OK");
-  expect((await agent.prompts.rolloutStatus({ name: "router:main", label: "production" }))!.rollout).toMatchObject({ state: "ABORTED", startedBy: "release-manager" });
+  expect((await agent.prompts.rolloutStatus({ name: "router:main", label: "production" }))!.rollout).toMatchObject({
+    state: "ABORTED",
+    startedBy: "release-manager",
+  });
 });
 
 test("an agent token with read on the records follows a label with the prompt cache; one without is refused", async () => {
@@ -159,7 +167,11 @@ describe("the token document's prompt grants", () => {
   const entry = (extra: object) => JSON.stringify([{ name: "x", sha256: "a".repeat(64), ...extra }]);
   test.each([
     ["a grant that grants nothing", entry({ prompts: [{ names: "router:*" }] }), /prompts\[0\]: grants nothing: set publish: true, labels, or both/],
-    ["an unknown field", entry({ prompts: [{ names: "*", publish: true, label: "x" }] }), /prompts\[0\]\.label: unknown field \(expected names, publish, labels\)/],
+    [
+      "an unknown field",
+      entry({ prompts: [{ names: "*", publish: true, label: "x" }] }),
+      /prompts\[0\]\.label: unknown field \(expected names, publish, labels\)/,
+    ],
     ["publish that is not a boolean", entry({ prompts: [{ publish: "yes" }] }), /prompts\[0\]\.publish: must be true or false/],
     ["a bad label glob", entry({ prompts: [{ labels: ["ok", "[x"] }] }), /prompts\[0\]\.labels\[1\]: /],
     ["names as a list", entry({ prompts: [{ names: ["a", "b"], publish: true }] }), /prompts\[0\]\.names: must be one glob string/],

@@ -1,12 +1,5 @@
 import { performance } from "node:perf_hooks";
-import {
-  createPromptCache,
-  resolveLabelVersion,
-  type FabricClient,
-  type GateEvaluation,
-  type LabelPromptCache,
-  type PromptLabel,
-} from "@cache-fabric/client";
+import { createPromptCache, resolveLabelVersion, type FabricClient, type GateEvaluation, type LabelPromptCache, type PromptLabel } from "@cache-fabric/client";
 import { labelKey } from "@cache-fabric/client/api";
 import { createMemoryStore } from "../../server/store/memory.js";
 import { createRedisStore } from "../../server/store/redis/redis-store.js";

@@ -91,7 +91,10 @@ describe("label-following prompt cache", () => {
 
     const { label } = await p.moveLabel({ name: "router:main", label: "production", version: 2, reason: "release 2" });
     await eventually(() => cache.get("router:main")?.version === 2, "the move to reach the cache");
-    expect(cache.get("router:main")).toMatchObject({ messages: [{ role: "system", content: "Route {{ topic }} for {{user}}." }], labelRevision: label.revision });
+    expect(cache.get("router:main")).toMatchObject({
+      messages: [{ role: "system", content: "Route {{ topic }} for {{user}}." }],
+      labelRevision: label.revision,
+    });
     expect(cache.revision).toBeGreaterThanOrEqual(label.revision);
     expect(changes).toEqual([
       ["router:main", 1, undefined],
@@ -103,7 +106,13 @@ describe("label-following prompt cache", () => {
   });
 
   test("render fills {{variables}} in one pass and refuses a missing one with INVALID_ARGUMENT naming it", async () => {
-    await fabric.prompts.publish({ name: "r", messages: [{ role: "system", content: "Route {{ topic }} for {{user}}." }, { role: "user", content: "{{topic}}?" }] });
+    await fabric.prompts.publish({
+      name: "r",
+      messages: [
+        { role: "system", content: "Route {{ topic }} for {{user}}." },
+        { role: "user", content: "{{topic}}?" },
+      ],
+    });
     const cache = createPromptCache(fabric, { prompts: ["r"], label: "latest" });
     await cache.ready;
     expect(cache.render("r", { topic: "billing", user: "alice", unused: 1 })).toEqual({
@@ -159,7 +168,15 @@ describe("label-following prompt cache", () => {
 
     // Enough executions on both sides for the gate, then past the bake time: the step advances to 60%.
     for (const version of [1, 2]) {
-      await fabric.recordExecution({ input: "q", output: "a", latencyMs: 10, promptKey: "r", promptVersion: version, promptLabel: "production", startedAt: new Date(clock.now) });
+      await fabric.recordExecution({
+        input: "q",
+        output: "a",
+        latencyMs: 10,
+        promptKey: "r",
+        promptVersion: version,
+        promptLabel: "production",
+        startedAt: new Date(clock.now),
+      });
     }
     clock.now += 1001;
     const pass = await fabric.prompts.controller.tick();
@@ -210,19 +227,39 @@ describe("label-following prompt cache", () => {
   });
 
   test("a replayed older label record never moves the cache back", async () => {
-    const record = (version: number, revision: number): Context => ({
-      key: labelKey("r", "production"),
-      scope: "GLOBAL",
-      value: encodeLabel({ name: "r", label: "production", version, moves: version, updatedAt: new Date(0), updatedBy: "x", reason: "r" }),
-      metadata: {},
-      revision,
-      createRevision: 1,
-      version,
-      createdAt: new Date(0),
-      updatedAt: new Date(0),
-    } as Context);
+    const record = (version: number, revision: number): Context =>
+      ({
+        key: labelKey("r", "production"),
+        scope: "GLOBAL",
+        value: encodeLabel({ name: "r", label: "production", version, moves: version, updatedAt: new Date(0), updatedBy: "x", reason: "r" }),
+        metadata: {},
+        revision,
+        createRevision: 1,
+        version,
+        createdAt: new Date(0),
+        updatedAt: new Date(0),
+      }) as Context;
     const versionRecord = (v: number): Context =>
-      ({ key: `prompt:r@v:${v}`, scope: "GLOBAL", value: { name: "r", version: v, text: `v${v}`, config: {}, variables: [], commit_message: "", tags: [], author: "a", created_at: new Date(0).toISOString(), content_hash: `h${v}` }, metadata: {}, revision: v, createRevision: v, version: 1 }) as unknown as Context;
+      ({
+        key: `prompt:r@v:${v}`,
+        scope: "GLOBAL",
+        value: {
+          name: "r",
+          version: v,
+          text: `v${v}`,
+          config: {},
+          variables: [],
+          commit_message: "",
+          tags: [],
+          author: "a",
+          created_at: new Date(0).toISOString(),
+          content_hash: `h${v}`,
+        },
+        metadata: {},
+        revision: v,
+        createRevision: v,
+        version: 1,
+      }) as unknown as Context;
     const replaying: Pick<Fabric, "watch" | "getContext"> = {
       async *watch(): AsyncIterable<WatchMessage> {
         yield { kind: "reset", contexts: [record(2, 20)], revision: 20 };
@@ -247,7 +284,14 @@ describe("label-following prompt cache", () => {
     });
     await cache.ready;
     expect(cache.stale).toBe(false);
-    expect(cache.get("r")).toMatchObject({ version: 0, fallback: true, text: "Fallback {{x}}.", config: { model: "small" }, variables: ["x"], execution: { promptKey: "r" } });
+    expect(cache.get("r")).toMatchObject({
+      version: 0,
+      fallback: true,
+      text: "Fallback {{x}}.",
+      config: { model: "small" },
+      variables: ["x"],
+      execution: { promptKey: "r" },
+    });
     expect(cache.render("r", { x: 1 })).toEqual({ text: "Fallback 1." });
     expect(cache.get("s")).toBeUndefined();
     expect(code(() => cache.render("s"))).toBe('NOT_FOUND: prompt "s" has no label "production"');

@@ -370,7 +370,10 @@ class LabelCache implements LabelPromptCache {
           return;
         }
         if (!ctx) {
-          this.retryLater(slot, new FabricError("INTERNAL", `label "${this.label}" of "${slot.name}" names version ${version}, which the fabric does not hold`));
+          this.retryLater(
+            slot,
+            new FabricError("INTERNAL", `label "${this.label}" of "${slot.name}" names version ${version}, which the fabric does not hold`),
+          );
           return;
         }
         slot.versions.set(version, deepFreeze(decodeVersion(ctx)));

@@ -16,7 +16,13 @@ export const command: Command = {
     const [name, label, version] = positionals(args, ["name", "label", "version"]);
     const reason = requiredReason(flags);
     const ifVersion = intFlag(flags, "if-version", 0);
-    const moved = await client.prompts.moveLabel({ name, label, version: versionArg(version, "version"), reason, ...(ifVersion !== undefined ? { ifVersion } : {}) });
+    const moved = await client.prompts.moveLabel({
+      name,
+      label,
+      version: versionArg(version, "version"),
+      reason,
+      ...(ifVersion !== undefined ? { ifVersion } : {}),
+    });
     print.document(moved, String(moved.label.revision));
   },
 };
