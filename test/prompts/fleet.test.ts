@@ -28,7 +28,7 @@ import { fakeClock } from "./suite.js";
 
 const FLEET = 300;
 const CLIENTS_PER_SERVER = 3;
-const WAIT_MS = 30_000;
+const WAIT_MS = 60_000;
 const NAME = "fleet:router";
 const LABEL = "production";
 
@@ -72,12 +72,14 @@ describe.each([
     const stores = kind === "memory" ? [createMemoryStore()] : await redisStores();
     for (const store of stores) servers.push(await startTestServer(store, { prompts: { evaluationIntervalMs: 0, clock: clock.now } }));
     const [control] = servers;
-    const p = control.client.prompts;
+    // Deadlines far beyond any call's need: on a loaded machine 300 caches starting at once queue up.
+    const slow = { timeoutMs: 120_000 };
+    const p = control.newClient(slow).prompts;
     await p.publish({ name: NAME, text: "You route {{topic}} questions. (A)" });
     await p.publish({ name: NAME, text: "You route {{topic}} questions briefly. (B)" });
     await p.moveLabel({ name: NAME, label: LABEL, version: 1, reason: "A" });
 
-    const clients: FabricClient[] = servers.flatMap((s) => Array.from({ length: CLIENTS_PER_SERVER }, () => s.newClient()));
+    const clients: FabricClient[] = servers.flatMap((s) => Array.from({ length: CLIENTS_PER_SERVER }, () => s.newClient(slow)));
     const keys = Array.from({ length: FLEET }, (_, i) => `user-${i}`);
     const switches = new Map<string, Switch[]>(keys.map((k) => [k, []]));
     caches = keys.map((key, i) =>
@@ -88,8 +90,8 @@ describe.each([
         onChange: (_, now) => switches.get(key)!.push({ version: now!.version, labelRevision: now!.labelRevision, at: performance.now() }),
       }),
     );
-    await Promise.all(caches.map((c) => c.ready));
-    expect(caches.every((c) => c.get(NAME)!.version === 1)).toBe(true);
+    // Not `ready`, which rejects on a first failure: a cache whose first load failed keeps trying.
+    await eventually(() => caches.every((c) => c.get(NAME)?.version === 1 && !c.stale), "every cache to load", WAIT_MS);
 
     // A watcher of the label record inside the controlling server's core (no gRPC between): when
     // each write was published to watchers, the reference for how long the fleet took to follow.
@@ -241,5 +243,5 @@ describe.each([
     );
     observer.abort();
     await observing;
-  });
+  }, 300_000); // a bound for a CI machine under a CPU burner, not a goal: every wait inside is on events
 });
