@@ -196,6 +196,24 @@ describe("label-following prompt cache", () => {
     await cache.close();
   });
 
+  test("caches over one fabric share their version reads: a later cache of the same history reads nothing again", async () => {
+    const p = fabric.prompts;
+    for (const text of ["A", "B"]) await p.publish({ name: "r", text });
+    await p.moveLabel({ name: "r", label: "production", version: 1, reason: "A" });
+    const { fabric: counted, versionReads } = counting(fabric);
+    const first = createPromptCache(counted, { prompts: ["r"], label: "production" });
+    await first.ready;
+    await p.moveLabel({ name: "r", label: "production", version: 2, reason: "B" });
+    await eventually(() => first.get("r")?.version === 2, "the move");
+    expect(versionReads()).toBe(2);
+    const later = Array.from({ length: 5 }, (_, i) => createPromptCache(counted, { prompts: ["r"], label: "production", stickyKey: `u${i}` }));
+    await Promise.all(later.map((c) => c.ready));
+    expect(later.map((c) => c.get("r")!.version)).toEqual([2, 2, 2, 2, 2]);
+    expect(later[0].get("r")!.record).toBe(first.get("r")!.record); // one frozen record for all
+    expect(versionReads()).toBe(2);
+    for (const c of [first, ...later]) await c.close();
+  });
+
   test("a failed version read keeps the old version served (stale) and is retried until it succeeds", async () => {
     const p = fabric.prompts;
     for (const text of ["A", "B"]) await p.publish({ name: "r", text });

@@ -123,8 +123,8 @@ export const MAX_LABEL_CACHE_PROMPTS = 1000;
  * the same pure function the server uses (resolveLabelVersion): no call per read, no poll.
  *
  * Version records are immutable, so each is read once (`getContext` on `prompt:{name}@v:{n}`) and
- * kept. Concurrent caches over one `Fabric` share a read in flight. While a rollout runs both its
- * versions are held, so a step or a rollback switches without a read.
+ * kept. Caches over one `Fabric` share their reads (per store history). While a rollout runs both
+ * its versions are held, so a step or a rollback switches without a read.
  *
  * Invariants:
  * - A label record is applied only when newer than the one held for its prompt (a replayed or
@@ -355,8 +355,8 @@ class LabelCache implements LabelPromptCache {
     if (slot.loading.has(version)) return;
     slot.loading.add(version);
     const history = this.storeId;
-    readShared(this.fabric, versionKey(slot.name, version)).then(
-      ({ context: ctx, storeId }) => {
+    readShared(this.fabric, versionKey(slot.name, version), history).then(
+      ({ version: record, storeId }) => {
         slot.loading.delete(version);
         if (this.closed) return;
         if (history !== this.storeId) {
@@ -369,14 +369,14 @@ class LabelCache implements LabelPromptCache {
           this.retryLater(slot, new FabricError("UNAVAILABLE", `version ${version} of "${slot.name}" was read from another store history than its label`));
           return;
         }
-        if (!ctx) {
+        if (!record) {
           this.retryLater(
             slot,
             new FabricError("INTERNAL", `label "${this.label}" of "${slot.name}" names version ${version}, which the fabric does not hold`),
           );
           return;
         }
-        slot.versions.set(version, deepFreeze(decodeVersion(ctx)));
+        slot.versions.set(version, record);
         slot.failures = 0;
         this.settle(slot);
       },
@@ -497,30 +497,46 @@ function identity(p: CachedPrompt | undefined): string {
 }
 
 /**
- * Version reads in flight, per Fabric: caches over one client that learn of the same label move at
- * once read the new version once. Only reads in flight are shared, never results: a later read
- * asks the fabric again.
+ * Version records shared by the caches over one Fabric (one client): a fleet of caches in one
+ * process that learns of a label move reads the new version once. Reads in flight are joined; a
+ * version read is kept by (store history, key), which is exact because a version record never
+ * changes within one history, and bounded (the oldest are dropped beyond SHARED_VERSIONS).
  */
-const inFlight = new WeakMap<object, Map<string, Promise<VersionRead>>>();
+interface SharedVersions {
+  inFlight: Map<string, Promise<VersionRead>>;
+  held: Map<string, PromptVersion>;
+}
 
-/** A version record as read, with the history that answered (the answer's store header). */
+const SHARED_VERSIONS = 256;
+const shared = new WeakMap<object, SharedVersions>();
+
+/** A version record as read (decoded and frozen), with the history that answered (the answer's store header). */
 interface VersionRead {
-  context: Context | null;
+  version: PromptVersion | null;
   storeId: string | undefined;
 }
 
-function readShared(fabric: Pick<Fabric, "getContext">, key: string): Promise<VersionRead> {
-  let reads = inFlight.get(fabric);
-  if (!reads) inFlight.set(fabric, (reads = new Map()));
-  let read = reads.get(key);
+function readShared(fabric: Pick<Fabric, "getContext">, key: string, storeId: string | undefined): Promise<VersionRead> {
+  let s = shared.get(fabric);
+  if (!s) shared.set(fabric, (s = { inFlight: new Map(), held: new Map() }));
+  const { inFlight, held } = s;
+  const kept = storeId === undefined ? undefined : held.get(`${storeId}\u0000${key}`);
+  if (kept) return Promise.resolve({ version: kept, storeId });
+  let read = inFlight.get(key);
   if (!read) {
-    const map = reads;
-    let storeId: string | undefined;
+    let answeredBy: string | undefined;
     read = fabric
-      .getContext({ key, scope: "GLOBAL" }, { onHeader: (h) => (storeId = h.storeId) })
-      .then((context) => ({ context, storeId }))
-      .finally(() => map.delete(key));
-    reads.set(key, read);
+      .getContext({ key, scope: "GLOBAL" }, { onHeader: (h) => (answeredBy = h.storeId) })
+      .then((context) => {
+        const version = context ? deepFreeze(decodeVersion(context)) : null;
+        if (version && answeredBy !== undefined) {
+          if (held.size >= SHARED_VERSIONS) held.delete(held.keys().next().value!);
+          held.set(`${answeredBy}\u0000${key}`, version);
+        }
+        return { version, storeId: answeredBy };
+      })
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, read);
   }
   return read;
 }
