@@ -9,6 +9,7 @@ search stored text by meaning, with the integration guide's method names::
         fabric.set_context("router:main:system_message", "You are a helpful assistant", scope="GLOBAL")
 
 ``AsyncFabricClient`` is the asyncio twin; ``PromptCache`` keeps prompts in memory, fresh by watch;
+``fabric.prompts`` is the prompt registry and ``LabelPromptCache`` follows one of its labels;
 every failure raises ``FabricError`` with ``.code`` the gRPC status name.
 """
 
@@ -17,7 +18,33 @@ from .aio import AsyncFabricClient
 from .client import FabricClient
 from .errors import ERROR_CODES, FabricError
 from .pipeline import AsyncPipeline, Pipeline
+from .label_prompt_cache import CachedPrompt, LabelPromptCache, RolloutSplit
 from .prompt_cache import PromptCache
+from .prompt_records import render_template, resolve_label_version, rollout_bucket, template_variables
+from .prompt_types import (
+    ChatMessage,
+    GateCheck,
+    GateEvaluation,
+    LabelHistoryPage,
+    LabelMove,
+    LabelRollout,
+    MoveLabelResult,
+    PromptChange,
+    PromptDiff,
+    PromptLabel,
+    PromptVersion,
+    PromptVersionPage,
+    PublishResult,
+    ResolvedPrompt,
+    Rollout,
+    RolloutEvent,
+    RolloutGate,
+    RolloutResult,
+    RolloutStatus,
+    RolloutStep,
+    ScoreFigures,
+    VersionFigures,
+)
 from .types import (
     SCOPES,
     BatchResult,
@@ -58,8 +85,10 @@ __all__ = [
     "AsyncPipeline",
     "AsyncWatchStream",
     "BatchResult",
-    "CHANNEL_DEFAULTS",
+    "CachedPrompt",
     "CallRetry",
+    "CHANNEL_DEFAULTS",
+    "ChatMessage",
     "CleanupResult",
     "Context",
     "DEFAULT_ADDRESS",
@@ -80,19 +109,46 @@ __all__ = [
     "FeedbackFigures",
     "FeedbackSummary",
     "FeedbackSummaryGroup",
+    "GateCheck",
+    "GateEvaluation",
     "JsonValue",
+    "LabelHistoryPage",
+    "LabelMove",
+    "LabelPromptCache",
+    "LabelRollout",
     "MAX_MESSAGE_BYTES",
+    "MoveLabelResult",
     "Pipeline",
     "PromptCache",
+    "PromptChange",
+    "PromptDiff",
+    "PromptLabel",
+    "PromptVersion",
+    "PromptVersionPage",
+    "PublishResult",
     "QueryPage",
     "ReindexProgress",
+    "render_template",
+    "resolve_label_version",
+    "ResolvedPrompt",
+    "Rollout",
+    "rollout_bucket",
+    "RolloutEvent",
+    "RolloutGate",
+    "RolloutResult",
+    "RolloutSplit",
+    "RolloutStatus",
+    "RolloutStep",
     "SCOPES",
     "Score",
+    "ScoreFigures",
     "ScoreSummary",
     "SearchResult",
     "SearchStatus",
     "SetOperation",
+    "template_variables",
     "TlsConfig",
+    "VersionFigures",
     "WatchEvent",
     "WatchMessage",
     "WatchRetry",

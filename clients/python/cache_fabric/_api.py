@@ -17,6 +17,7 @@ import grpc
 from . import _calls as calls
 from ._wire import text
 from ._channel import DEFAULT_TIMEOUT, OpenCalls, TlsConfig, channel_config
+from ._prompts_api import PromptMethods
 from .pipeline import Pipeline
 from .types import (
     BatchOperation,
@@ -78,6 +79,11 @@ class FabricMethods:
     @property
     def address(self) -> str:
         return self._config.address
+
+    @property
+    def prompts(self) -> PromptMethods:
+        """The prompt registry: versions, labels, history, rollouts (:class:`PromptMethods`)."""
+        return PromptMethods(self)
 
     @property
     def closed(self) -> bool:

@@ -15,7 +15,8 @@ from . import _calls as calls
 from ._api import FabricMethods
 from ._channel import ChannelConfig
 from ._gen.cachefabric.v1 import context_pb2 as cpb
-from ._gen.cachefabric.v1 import context_pb2_grpc, execution_pb2_grpc, search_pb2_grpc
+from ._gen.cachefabric.v1 import context_pb2_grpc, execution_pb2_grpc, prompt_pb2_grpc, search_pb2_grpc
+from ._prompt_wire import PROMPT
 from ._wire import context_from_pb, scope_to_pb
 from .errors import FabricError
 from .pipeline import Pipeline
@@ -29,11 +30,12 @@ READ_CONCURRENCY = 16
 
 
 def stubs_for(channel: Any) -> Dict[str, Any]:
-    """The generated stubs of the three fabric services on one channel (sync or aio)."""
+    """The generated stubs of the four fabric services on one channel (sync or aio)."""
     return {
         calls.CONTEXT: context_pb2_grpc.ContextServiceStub(channel),
         calls.SEARCH: search_pb2_grpc.SearchServiceStub(channel),
         calls.EXECUTION: execution_pb2_grpc.ExecutionServiceStub(channel),
+        PROMPT: prompt_pb2_grpc.PromptServiceStub(channel),
     }
 
 

@@ -3,12 +3,11 @@ pattern, with the semantics of client/src/agent/prompt-cache.ts."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from concurrent.futures import Future
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from ._watch_driven import WatchDriven
 from .errors import FabricError
 from .types import Context, JsonValue, WatchMessage, WatchRetry
 
@@ -17,7 +16,7 @@ log = logging.getLogger("cache_fabric")
 OnChange = Callable[[str, Optional[Context]], None]
 
 
-class PromptCache:
+class PromptCache(WatchDriven):
     """Loads a set of keys (or a prefix) once, then serves :meth:`get` from memory, kept fresh by one
     resumable watch (``snapshot``: list-then-watch). ``set_context`` on a prompt and every agent
     holding it uses the new value on its next ``get()``, with no restart and no polling.
@@ -73,24 +72,14 @@ class PromptCache:
         self.store_id: Optional[str] = None
         self._entries: Dict[str, Context] = {}
         self._on_change = on_change
-        self._watch = fabric.watch(
+        watch = fabric.watch(
             scope,
             keys=keys,
             prefix=prefix,
             snapshot=True,
             resume=WatchRetry(initial_delay=retry.initial_delay, max_delay=retry.max_delay, on_retry=self._on_retry),
         )
-        self._task: Optional[asyncio.Task] = None
-        self._thread: Optional[threading.Thread] = None
-        if hasattr(self._watch, "__anext__"):
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                raise RuntimeError("a PromptCache over an AsyncFabricClient is made inside a running event loop") from None
-            self._task = loop.create_task(self._pump_async())
-        else:
-            self._thread = threading.Thread(target=self._pump, name="cache-fabric-prompt-cache", daemon=True)
-            self._thread.start()
+        self._drive(watch, "PromptCache")
 
     # ---- reads (local) ----
 
@@ -110,59 +99,7 @@ class PromptCache:
     def __contains__(self, key: object) -> bool:
         return key in self._entries
 
-    def wait_ready(self, timeout: Optional[float] = None) -> None:
-        """Blocks until the first load is held; raises its FabricError if it failed first (the cache
-        keeps trying), ``TimeoutError`` after ``timeout`` seconds."""
-        try:
-            self.ready.result(timeout)
-        except FabricError:
-            raise
-        except Exception as e:  # concurrent.futures.TimeoutError is TimeoutError from 3.11
-            raise TimeoutError("the prompt cache is not loaded yet") from e
-
-    # ---- lifetime ----
-
-    def close(self) -> None:
-        """Stops the watch (and its thread). Held values stay readable."""
-        self._watch.close()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
-
-    async def aclose(self) -> None:
-        """``close()`` for a cache over an AsyncFabricClient: waits for its task to end."""
-        self._watch.close()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    def __enter__(self) -> "PromptCache":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    async def __aenter__(self) -> "PromptCache":
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()
-
-    # ---- the watch ----
-
-    def _pump(self) -> None:
-        try:
-            for message in self._watch:
-                self._apply(message)
-        except BaseException as e:  # the thread must record why it stopped
-            self._stopped(e)
-
-    async def _pump_async(self) -> None:
-        try:
-            async for message in self._watch:
-                self._apply(message)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:
-            self._stopped(e)
+    # ---- the watch (pumped by WatchDriven) ----
 
     def _stopped(self, e: BaseException) -> None:
         """Only failures a retry cannot fix get here (e.g. INVALID_ARGUMENT): the cache stops updating."""
@@ -171,20 +108,12 @@ class PromptCache:
         error = FabricError.from_exception(e)
         self.last_error = error
         self.stale = True
-        self._settle(error)
+        self._settle_ready(error)
 
     def _on_retry(self, error: FabricError, attempt: int, delay: float) -> None:
         self.stale = True
         self.last_error = error
-        self._settle(error)
-
-    def _settle(self, error: Optional[FabricError] = None) -> None:
-        if self.ready.done():
-            return
-        if error is None:
-            self.ready.set_result(None)
-        else:
-            self.ready.set_exception(error)
+        self._settle_ready(error)
 
     def _apply(self, m: WatchMessage) -> None:
         if m.kind == "reset":
@@ -197,7 +126,7 @@ class PromptCache:
             self.revision = m.revision
             self.store_id = m.store_id or self.store_id
             self._advance(m.revision)
-            self._settle()
+            self._settle_ready()
             for key, old in previous.items():
                 if key not in self._entries:
                     self._notify(key, None, old)
